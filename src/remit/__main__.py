@@ -1,0 +1,3 @@
+from remit.cli.main import main
+
+main()

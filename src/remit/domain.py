@@ -1,0 +1,87 @@
+"""Plain types shared by every layer. Nothing here does I/O or imports the rest of Remit."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class AuthKind(enum.StrEnum):
+    CLIENT_SECRET = "client_secret"
+    CERTIFICATE = "certificate"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantCredentials:
+    """What it takes to get an app-only token for one customer tenant.
+
+    ``secret`` is the client secret, or for certificates the PEM text holding the private key
+    and the certificate. It is kept in memory only; at rest it is encrypted by the store.
+    """
+
+    tenant_id: str
+    client_id: str
+    auth_kind: AuthKind
+    secret: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.tenant_id or not self.client_id or not self.secret:
+            raise ValueError("tenant_id, client_id and secret must all be set")
+
+
+class CollectionStatus(enum.StrEnum):
+    """Outcome of one inventory collection."""
+
+    COMPLETE = "complete"  # every endpoint answered
+    PARTIAL = "partial"  # some endpoints failed; what failed is recorded
+    FAILED = "failed"  # nothing usable (no token, tenant unreachable)
+
+
+class EndpointOutcome(enum.StrEnum):
+    OK = "ok"
+    MISSING_PERMISSION = "missing_permission"
+    LICENSE_REQUIRED = "license_required"
+    THROTTLED = "throttled"
+    UNAVAILABLE = "unavailable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointResult:
+    """What happened when one Graph resource was collected for a snapshot."""
+
+    key: str  # the snapshot key, a Graph path relative to /v1.0/
+    outcome: EndpointOutcome
+    items: int | None = None  # number of objects for collections, None for single objects
+    detail: str = ""  # the actionable message for anything but OK
+    permission: str | None = None  # the Graph permission that is missing, if that is why
+    license: str | None = None  # the licence that is missing, if that is why
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStats:
+    """Request accounting for one endpoint (a Graph path template)."""
+
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0  # 429 answers, top level and inside $batch
+    errors: int = 0  # 5xx answers, dropped connections, truncated bodies
+    bytes_received: int = 0
+    bytes_sent: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotInfo:
+    """A stored configuration snapshot of one tenant (metadata only)."""
+
+    id: int
+    tenant_id: str
+    status: CollectionStatus
+    started_at: datetime
+    finished_at: datetime
+    content_hash: str
+    size_bytes: int
+    stored_bytes: int
+    endpoints: tuple[EndpointResult, ...] = ()
+    http_requests: int = 0
