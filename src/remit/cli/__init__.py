@@ -1,0 +1,1 @@
+"""The `remit` command line: a thin layer of Typer commands over the use cases."""

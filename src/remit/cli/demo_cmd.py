@@ -1,0 +1,102 @@
+"""`remit demo`: emulator + workspace + onboarding + collection + web page, one command."""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from remit.cli.inventory_cmd import RichProgress
+from remit.cli.output import stderr, stdout
+from remit.cli.web_cmd import bind_socket, run_web
+from remit.demo import collect, onboard_all, prepare_workspace, start_emulator
+from remit.errors import AddressInUse
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def _fmt(value: object, suffix: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "on" if value else "[red]off[/]"
+    return f"{value}{suffix}"
+
+
+def demo(
+    path: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the demo workspace (default: a new temporary folder)."),
+    ] = None,
+    tenants: Annotated[int, typer.Option(min=1, max=200, help="Emulated client tenants.")] = 6,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic tenants.")] = 1,
+    port: Annotated[int, typer.Option(help="Web app port (taken: a free one is used).")] = 8000,
+    serve: Annotated[
+        bool, typer.Option(help="Keep serving the web app after the summary (Ctrl-C stops).")
+    ] = True,
+) -> None:
+    """Run Remit end to end against emulated client tenants of different sizes and postures."""
+    out, err = stdout(), stderr()
+    folder = path or Path(tempfile.mkdtemp(prefix="remit-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    err.print(f"Starting the Graph emulator with {tenants} client tenants…")
+    emulator = start_emulator(folder / "emulator", tenants, seed)
+    try:
+        workspace = prepare_workspace(folder / "workspace", emulator.info)
+        with workspace:
+            err.print(f"Workspace in {workspace.path}; onboarding tenants…")
+            refs = asyncio.run(onboard_all(workspace, emulator.info))
+            with Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                console=err, transient=True,
+            ) as bar:  # fmt: skip
+                results = asyncio.run(collect(workspace, refs, RichProgress(bar, len(refs))))
+            table = Table(
+                "Tenant", "Name", "Snapshot", "Users", "Guests", "Global admins",
+                "CA on", "Sec. defaults", "MFA reg.", "Devices", "Requests", "Missing",
+                title="Client tenants",
+            )  # fmt: skip
+            for report, summary in results:
+                missing = ", ".join(
+                    f"{m.key}: {m.permission or m.license or m.outcome.value}" for m in report.missing
+                )
+                table.add_row(
+                    report.tenant.name,
+                    escape(summary.display_name if summary else "-"),
+                    report.status.value,
+                    _fmt(summary.users if summary else None),
+                    _fmt(summary.guests if summary else None),
+                    _fmt(summary.global_admins if summary else None),
+                    _fmt(summary.ca_policies_enabled if summary else None),
+                    _fmt(summary.security_defaults if summary else None),
+                    _fmt(summary.mfa_registered_percent if summary else None, "%"),
+                    _fmt(summary.devices if summary else None),
+                    str(report.http_requests),
+                    escape(missing or "-"),
+                )
+            out.print(table)
+            out.print(
+                f"Emulator: {emulator.info['url']}  ·  workspace: {workspace.path}\n"
+                f"Try: remit -w {workspace.path} tenant list   ·   "
+                f"remit -w {workspace.path} inventory show latest -t {refs[0].name} --key users"
+            )
+            if not serve:
+                return
+            try:
+                sock = bind_socket("127.0.0.1", port)
+            except AddressInUse:
+                sock = bind_socket("127.0.0.1", 0)
+            host, bound = sock.getsockname()[:2]
+            out.print(f"Web app on http://{host}:{bound}/  (Ctrl-C stops the demo)")
+            run_web(workspace, sock)
+    finally:
+        emulator.stop()
+        err.print("Demo stopped.")

@@ -1,0 +1,90 @@
+"""Entry point: `remit ...`. Turns every RemitError into one line on stderr and its exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.markup import escape
+
+from remit import __version__
+from remit.cli import demo_cmd, init_cmd, inventory_cmd, tenant_cmd, web_cmd
+from remit.cli.context import state
+from remit.cli.output import stderr
+from remit.errors import ExitCode, RemitError
+
+app = typer.Typer(
+    name="remit",
+    help="Run the customer's side of the Microsoft 365 shared-responsibility model for every "
+    "tenant you manage.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"remit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="REMIT_WORKSPACE",
+            help="Workspace folder (default: $REMIT_WORKSPACE or ~/.local/share/remit).",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    state(ctx).workspace_path = workspace
+
+
+init_cmd.register(app)
+app.add_typer(tenant_cmd.app, name="tenant")
+app.add_typer(inventory_cmd.app, name="inventory")
+demo_cmd.register(app)
+web_cmd.register(app)
+
+
+def _mount_emulator() -> None:
+    # The emulator is a development and demo tool that stands apart from the product: only the
+    # CLI mounts it, and product code never imports it.
+    from remit.emulator.cli import app as emulator_app
+
+    app.add_typer(emulator_app, name="emulator", help="Run the local Microsoft Graph emulator.")
+
+
+_mount_emulator()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
+    try:
+        code = app(args=argv, standalone_mode=False)
+    except RemitError as exc:
+        stderr().print(f"[bold red]error:[/] {escape(str(exc))}")
+        sys.exit(int(exc.exit_code))
+    except click.exceptions.Abort:
+        stderr().print("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except KeyboardInterrupt:
+        stderr().print("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,112 @@
+"""Onboarding use cases: check credentials against Entra ID and Graph, then keep them.
+
+A tenant is stored only after a token was issued and Graph answered, so a wrong secret or an
+unconsented app never leaves a half-onboarded tenant behind (``verify=False`` skips the check,
+for offline set-up).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from remit.config import GraphSettings
+from remit.domain import TenantCredentials
+from remit.errors import InvalidInput
+from remit.graph import GraphClient, open_graph_client
+from remit.graph.permissions import ProbeResult, probe_permissions
+from remit.workspace import Workspace
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class TenantIdentity:
+    tenant_id: str
+    display_name: str
+    primary_domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class TenantTestReport:
+    tenant_id: str
+    name: str
+    token_ok: bool
+    probes: tuple[ProbeResult, ...]
+    tested_at: datetime
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return tuple(p.permission for p in self.probes if not p.granted)
+
+
+def check_ids(tenant_id: str, client_id: str, name: str | None = None) -> None:
+    """Reject malformed ids before anything talks to Entra ID."""
+    if not (_GUID.match(tenant_id) or _DOMAIN.match(tenant_id)):
+        raise InvalidInput(
+            f"--tenant-id {tenant_id!r} is neither a GUID nor a domain; copy the Directory "
+            "(tenant) ID from Entra admin center > Overview"
+        )
+    if not _GUID.match(client_id):
+        raise InvalidInput(
+            f"--client-id {client_id!r} is not a GUID; copy the Application (client) ID "
+            "from Entra admin center > App registrations"
+        )
+    if name is not None and not _NAME.match(name):
+        raise InvalidInput(
+            f"--name {name!r}: use 1-63 lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+
+
+async def verify_credentials(
+    credentials: TenantCredentials, settings: GraphSettings, *, client: GraphClient | None = None
+) -> TenantIdentity:
+    """Get a token and read the organization: proves the credentials and the consent work."""
+    async with client or open_graph_client(credentials, settings) as graph:
+        body = await graph.get("organization", params={"$select": "id,displayName,verifiedDomains"})
+    orgs = body.get("value") or []
+    org: dict[str, Any] = orgs[0] if orgs else {}
+    domains = org.get("verifiedDomains") or []
+    primary = next((d.get("name", "") for d in domains if d.get("isDefault")), "")
+    return TenantIdentity(
+        tenant_id=str(org.get("id") or credentials.tenant_id),
+        display_name=str(org.get("displayName") or ""),
+        primary_domain=str(primary or (domains[0].get("name", "") if domains else "")),
+    )
+
+
+async def test_tenant(
+    workspace: Workspace, ref: str, *, client: GraphClient | None = None
+) -> TenantTestReport:
+    """Get a token, probe every permission Remit uses, and record the result on the tenant."""
+    with workspace.session() as session:
+        repo = workspace.tenants(session)
+        tenant = repo.get(ref)
+        credentials = repo.credentials(tenant)
+        name = tenant.name
+    async with client or open_graph_client(credentials, workspace.settings.graph) as graph:
+        probes = tuple(await probe_permissions(graph))
+    report = TenantTestReport(
+        tenant_id=credentials.tenant_id,
+        name=name,
+        token_ok=True,
+        probes=probes,
+        tested_at=datetime.now(UTC),
+    )
+    with workspace.session() as session:
+        repo = workspace.tenants(session)
+        repo.record_test(
+            repo.get(credentials.tenant_id),
+            tested_at=report.tested_at,
+            result={
+                "granted": [p.permission for p in probes if p.granted],
+                "missing": list(report.missing),
+                "licence_missing": [p.permission for p in probes if p.license_missing],
+            },
+        )
+    return report

@@ -1,0 +1,114 @@
+"""FastAPI app: a JSON API over the workspace and a minimal HTML overview page.
+
+The dashboard proper arrives with its own issue; this page lists tenants and their last
+snapshot so `remit demo` has something to show. It reads the database only, never Graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+from html import escape
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from remit import __version__
+from remit.errors import NotFound, RemitError
+from remit.inventory.summary import summarize
+from remit.workspace import Workspace
+
+
+def _overview(workspace: Workspace) -> Iterator[dict[str, Any]]:
+    with workspace.session() as session:
+        for tenant in workspace.tenants(session).list():
+            repo = workspace.snapshots(session, tenant)
+            last = repo.latest_usable()
+            row: dict[str, Any] = {
+                "name": tenant.name,
+                "tenant_id": tenant.tenant_id,
+                "display_name": tenant.display_name,
+                "primary_domain": tenant.primary_domain,
+                "snapshot": None,
+            }
+            if last is not None:
+                summary = summarize(repo.load(last.id))
+                row["snapshot"] = {
+                    "id": last.id,
+                    "status": last.status.value,
+                    "finished_at": last.finished_at.isoformat(),
+                    "http_requests": last.http_requests,
+                    "summary": asdict(summary),
+                }
+            yield row
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "<td class=na>n/a</td>"
+    if isinstance(value, bool):
+        return f"<td>{'on' if value else 'off'}</td>"
+    return f"<td>{escape(str(value))}</td>"
+
+
+def _page(rows: list[dict[str, Any]]) -> str:
+    body = []
+    for row in rows:
+        snap = row["snapshot"] or {}
+        summary = snap.get("summary") or {}
+        body.append(
+            "<tr>"
+            + _cell(row["name"])
+            + _cell(row["display_name"])
+            + _cell(row["primary_domain"])
+            + _cell(snap.get("status", "never"))
+            + _cell(summary.get("users"))
+            + _cell(summary.get("global_admins"))
+            + _cell(summary.get("ca_policies_enabled"))
+            + _cell(summary.get("security_defaults"))
+            + _cell(summary.get("mfa_registered_percent"))
+            + "</tr>"
+        )
+    return f"""<!doctype html>
+<html lang=en><head><meta charset=utf-8><title>Remit</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1b1f24; }}
+table {{ border-collapse: collapse; }} th, td {{ padding: .35rem .7rem; border-bottom: 1px solid #ddd; }}
+th {{ text-align: left; background: #f3f4f6; }} td.na {{ color: #999; }}
+</style></head><body>
+<h1>Remit</h1>
+<p>Tenants in this workspace and their last configuration snapshot. JSON: <a href="/api/tenants">/api/tenants</a>.</p>
+<table><thead><tr><th>Tenant</th><th>Name</th><th>Domain</th><th>Snapshot</th><th>Users</th>
+<th>Global admins</th><th>CA policies on</th><th>Security defaults</th><th>MFA registered %</th></tr></thead>
+<tbody>{"".join(body)}</tbody></table>
+<p><small>remit {escape(__version__)}</small></p>
+</body></html>"""
+
+
+def create_app(workspace: Workspace) -> FastAPI:
+    app = FastAPI(title="Remit", version=__version__)
+
+    @app.exception_handler(RemitError)
+    async def problem(_: Request, exc: RemitError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 500
+        return JSONResponse(
+            {"type": "about:blank", "title": type(exc).__name__, "detail": str(exc),
+             "status": status, "exit_code": int(exc.exit_code)},
+            status_code=status,
+            media_type="application/problem+json",
+        )
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/api/tenants")
+    def tenants() -> list[dict[str, Any]]:
+        return list(_overview(workspace))
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> str:
+        return _page(list(_overview(workspace)))
+
+    return app
