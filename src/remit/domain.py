@@ -85,3 +85,4 @@ class SnapshotInfo:
     stored_bytes: int
     endpoints: tuple[EndpointResult, ...] = ()
     http_requests: int = 0
+    error: str | None = None  # why the collection failed, for FAILED (and some PARTIAL)

@@ -177,5 +177,11 @@ class GraphRequestError(GraphError):
     exit_code = ExitCode.FAILURE
 
 
+class GraphNotFound(GraphRequestError):
+    """Graph answered 404: the object (user, group, mailbox, ...) does not exist."""
+
+    exit_code = ExitCode.NOT_FOUND
+
+
 class DeltaTokenExpired(GraphError):
     """A delta link is no longer valid; the caller must start a full sync."""

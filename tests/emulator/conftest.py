@@ -1,0 +1,67 @@
+"""Fixtures for the emulator's own tests: small hand-made tenants served over real HTTPS."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from emulator.factories import make_tenant
+from emulator.helpers import Session
+from remit.emulator.model import TenantSpec
+from remit.emulator.server import EmulatorServer
+from remit.emulator.state import EmulatorOptions
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    """A read-only server for the module: two tenants, no throttling model (tests never mutate)."""
+    tenants = [make_tenant("contoso", users=14, guests=2), make_tenant("fabrikam", users=3)]
+    server = EmulatorServer(
+        tenants,
+        options=EmulatorOptions(throttling=False),
+        state_dir=tmp_path_factory.mktemp("emulator"),
+    )
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def contoso(shared_server: EmulatorServer) -> Iterator[Session]:
+    tenant = shared_server.state.registry.lookup("contoso.onmicrosoft.com")
+    assert tenant is not None
+    with Session(shared_server, tenant.spec) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def fabrikam(shared_server: EmulatorServer) -> Iterator[Session]:
+    tenant = shared_server.state.registry.lookup("fabrikam.onmicrosoft.com")
+    assert tenant is not None
+    with Session(shared_server, tenant.spec) as session:
+        yield session
+
+
+@pytest.fixture
+def start(
+    emulator_factory: Callable[..., EmulatorServer],
+) -> Callable[..., tuple[EmulatorServer, Session]]:
+    """A fresh server with one tenant, for tests that change state; returns (server, session)."""
+    sessions: list[Session] = []
+
+    def make(spec: TenantSpec | None = None, **options: object) -> tuple[EmulatorServer, Session]:
+        spec = spec or make_tenant("contoso")
+        server = emulator_factory([spec], **options)
+        session = Session(server, spec)
+        sessions.append(session)
+        return server, session
+
+    yield make  # type: ignore[misc]
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
+def fixture_dir(tmp_path: Path) -> Path:
+    return tmp_path

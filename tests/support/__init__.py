@@ -1,0 +1,1 @@
+"""Helpers shared by every test package (CSDL validation of Graph-shaped payloads, ...)."""
