@@ -6,19 +6,23 @@ import os
 import select
 import signal
 import socket
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from remit.config import GraphSettings, WebSettings, load_settings
-from remit.domain import CollectionStatus
+from remit.domain import AuthKind, CollectionStatus, TenantCredentials
 from remit.errors import ConfigError, DatabaseError, SecretsError, WorkspaceError
 from remit.store.secrets import encode_key
 from remit.workspace import Workspace, default_workspace_path
 
 TENANT_ID = "11111111-1111-4111-8111-111111111111"
 APP_ID = "99999999-9999-4999-8999-999999999999"
+CREDENTIALS = TenantCredentials(TENANT_ID, APP_ID, AuthKind.CLIENT_SECRET, "s3cret")
 NO_ENV: dict[str, str] = {}
 
 
@@ -28,12 +32,7 @@ def _mode(path: Path) -> int:
 
 def _add_tenant(ws: Workspace) -> None:
     with ws.session() as session:
-        tenant = ws.tenants(session).add(
-            tenant_id=TENANT_ID,
-            client_id=APP_ID,
-            secret="s3cret",
-            primary_domain="contoso.onmicrosoft.com",
-        )
+        tenant = ws.tenants(session).add(CREDENTIALS, primary_domain="contoso.onmicrosoft.com")
         now = datetime.now(UTC)
         ws.snapshots(session, tenant).save(
             {"users": {"value": []}},
@@ -68,13 +67,57 @@ def test_session_rolls_back_on_error(tmp_path: Path) -> None:
 
         def add_then_fail() -> None:
             with ws.session() as session:
-                ws.tenants(session).add(tenant_id=TENANT_ID, client_id=APP_ID, secret="s")
+                ws.tenants(session).add(CREDENTIALS)
                 raise RuntimeError("boom")
 
         with pytest.raises(RuntimeError):
             add_then_fail()
         with ws.session() as session:
             assert ws.tenants(session).list() == []
+
+
+def test_writing_sessions_take_the_sqlite_write_lock_up_front(tmp_path: Path) -> None:
+    with Workspace.create(tmp_path / "ws", environ=NO_ENV) as ws:
+        other = sqlite3.connect(tmp_path / "ws" / "remit.db", timeout=0, isolation_level=None)
+        try:
+            with ws.session() as session:
+                session.execute(text("SELECT 1"))  # a read first, as most sessions do
+                with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            with ws.session(write=False) as session:
+                session.execute(text("SELECT 1"))
+                other.execute("BEGIN IMMEDIATE")  # readers leave writers alone
+                other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+
+def test_concurrent_read_then_write_sessions(tmp_path: Path) -> None:
+    """What concurrent collections do: read the tenant, then save a snapshot, in threads."""
+    with Workspace.create(tmp_path / "ws", environ=NO_ENV) as ws:
+        _add_tenant(ws)
+
+        def collect(n: int) -> int:
+            with ws.session() as session:
+                tenant = ws.tenants(session).get("contoso")
+                now = datetime.now(UTC)
+                return (
+                    ws.snapshots(session, tenant)
+                    .save(
+                        {"users": {"value": [n]}},
+                        status=CollectionStatus.COMPLETE,
+                        started_at=now,
+                        finished_at=now,
+                    )
+                    .id
+                )
+
+        with ThreadPoolExecutor(max_workers=6) as pool:
+            ids = list(pool.map(collect, range(24)))
+        with ws.session(write=False) as session:
+            tenant = ws.tenants(session).get("contoso")
+            assert len(ws.snapshots(session, tenant).list(limit=None)) == 25
+    assert len(set(ids)) == 24
 
 
 def test_existing_workspace_is_refused_without_force(tmp_path: Path) -> None:

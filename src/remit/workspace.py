@@ -29,7 +29,7 @@ from remit.config import (
     load_settings,
 )
 from remit.errors import ConfigError, WorkspaceError
-from remit.store.db import create_engine_for, open_database, sqlite_file
+from remit.store.db import SQLITE_BEGIN_OPTION, create_engine_for, open_database, sqlite_file
 from remit.store.secrets import (
     KEY_ENV_VAR,
     KEY_FILE_NAME,
@@ -65,7 +65,12 @@ class Workspace(AbstractContextManager["Workspace"]):
         self.settings = settings
         self.engine = engine
         self.secrets = secrets
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # SQLite: a session that writes must hold the write lock from its first statement. A
+        # transaction that reads and then writes cannot wait for another writer (SQLite answers
+        # "database is locked" at once), and concurrent collections do exactly that.
+        writer = engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+        self._sessions = sessionmaker(writer, expire_on_commit=False)
+        self._read_sessions = sessionmaker(engine, expire_on_commit=False)
 
     # --- opening and creating --------------------------------------------------------------
 
@@ -141,9 +146,14 @@ class Workspace(AbstractContextManager["Workspace"]):
     # --- using -----------------------------------------------------------------------------
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back on error."""
-        with self._sessions.begin() as session:
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session in one transaction: committed when the block ends, rolled back on error.
+
+        On SQLite the transaction takes the write lock when it begins (waiting up to 10 s for
+        another writer), so it can write safely next to concurrent writers. ``write=False`` is
+        for sessions that only read (the dashboard, reports): they never wait for writers.
+        """
+        with (self._sessions if write else self._read_sessions).begin() as session:
             yield session
 
     def tenants(self, session: Session) -> TenantRepository:

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from remit.domain import AuthKind, TenantCredentials
 from remit.store import SecretBox, TenantInfo, TenantRepository, open_database
 
 PG_ADMIN_URL = os.environ.get(
@@ -141,21 +142,21 @@ FABRIKAM_ID = "22222222-2222-4222-8222-222222222222"
 APP_ID = "99999999-9999-4999-8999-999999999999"
 
 
+def creds(tenant_id: str, secret: str | None = None, client_id: str = APP_ID) -> TenantCredentials:
+    return TenantCredentials(tenant_id, client_id, AuthKind.CLIENT_SECRET, secret or "s")
+
+
 @pytest.fixture
 def two_tenants(sessions: sessionmaker[Session], box: SecretBox) -> tuple[TenantInfo, TenantInfo]:
     with sessions.begin() as session:
         repo = TenantRepository(session, box)
         contoso = repo.add(
-            tenant_id=CONTOSO_ID,
-            client_id=APP_ID,
-            secret="contoso-secret",
+            creds(CONTOSO_ID, "contoso-secret"),
             display_name="Contoso Ltd",
             primary_domain="contoso.onmicrosoft.com",
         )
         fabrikam = repo.add(
-            tenant_id=FABRIKAM_ID,
-            client_id=APP_ID,
-            secret="fabrikam-secret",
+            creds(FABRIKAM_ID, "fabrikam-secret"),
             display_name="Fabrikam",
             primary_domain="fabrikam.onmicrosoft.com",
         )

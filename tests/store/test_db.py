@@ -29,6 +29,8 @@ from remit.store.db import (
 )
 from remit.store.models import Base
 
+from .conftest import creds
+
 TABLES = {"tenants", "snapshots", "snapshot_entries", "blobs", "alembic_version"}
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -108,10 +110,7 @@ def _filled_database(tmp_path: Path, box: SecretBox) -> Path:
     sessions = sessionmaker(engine, expire_on_commit=False)
     with sessions.begin() as session:
         tenant = TenantRepository(session, box).add(
-            tenant_id="33333333-3333-4333-8333-333333333333",
-            client_id="99999999-9999-4999-8999-999999999999",
-            secret="s",
-            primary_domain="northwind.example",
+            creds("33333333-3333-4333-8333-333333333333"), primary_domain="northwind.example"
         )
         payloads = {f"users/{i}": {"value": os.urandom(3000).hex()} for i in range(40)}
         SnapshotRepository(session, tenant).save(
@@ -300,4 +299,6 @@ def test_lock_held_too_long_is_a_clear_error(tmp_path: Path) -> None:
                 waiter.begin()
     finally:
         engine.dispose()
-    assert str(caught.value).startswith(f"{tmp_path / 'remit.db'} is locked: another Remit process")
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'remit.db'} is locked: another Remit process is writing"
+    )

@@ -16,7 +16,7 @@ from remit.errors import AlreadyExists, InvalidInput, NotFound, SecretsError
 from remit.store import SecretBox, TenantInfo, TenantRepository
 from remit.store.models import Tenant
 
-from .conftest import APP_ID, CONTOSO_ID, FABRIKAM_ID
+from .conftest import APP_ID, CONTOSO_ID, FABRIKAM_ID, creds
 
 NORTHWIND_ID = "33333333-3333-4333-8333-333333333333"
 
@@ -74,7 +74,7 @@ def test_names_are_derived_and_deduplicated(
         repo = TenantRepository(session, box)
 
         def add(i: int, **kwargs: Any) -> str:
-            return repo.add(tenant_id=ids[i], client_id=APP_ID, secret="s", **kwargs).name
+            return repo.add(creds(ids[i]), **kwargs).name
 
         assert add(0, primary_domain="contoso.com") == "contoso"
         assert add(1, primary_domain="contoso.onmicrosoft.com") == "contoso-2"
@@ -90,22 +90,17 @@ def test_duplicates_are_refused_with_a_helpful_message(
     with sessions.begin() as session:
         repo = TenantRepository(session, box)
         with pytest.raises(AlreadyExists) as same_id:
-            repo.add(tenant_id=CONTOSO_ID.upper(), client_id=APP_ID, secret="s")
+            repo.add(creds(CONTOSO_ID.upper()))
         assert str(same_id.value).startswith(
             f"tenant {CONTOSO_ID} is already in this workspace as 'contoso'"
         )
         with pytest.raises(AlreadyExists, match="a tenant named 'fabrikam' already exists"):
-            repo.add(tenant_id=NORTHWIND_ID, client_id=APP_ID, secret="s", name="Fabrikam")
+            repo.add(creds(NORTHWIND_ID), name="Fabrikam")
         with pytest.raises(AlreadyExists, match="already has the primary domain"):
-            repo.add(
-                tenant_id=NORTHWIND_ID,
-                client_id=APP_ID,
-                secret="s",
-                primary_domain="contoso.onmicrosoft.com",
-            )
+            repo.add(creds(NORTHWIND_ID), primary_domain="contoso.onmicrosoft.com")
         assert len(repo.list()) == 2
         # The session is still usable after the refusals.
-        assert repo.add(tenant_id=NORTHWIND_ID, client_id=APP_ID, secret="s").name == "tenant"
+        assert repo.add(creds(NORTHWIND_ID)).name == "tenant"
 
 
 @pytest.mark.parametrize(
@@ -120,17 +115,21 @@ def test_duplicates_are_refused_with_a_helpful_message(
         ("name", "contoso.com", "tenant name 'contoso.com' is not usable"),
         ("name", CONTOSO_ID, "is not usable"),
         ("primary_domain", "not a domain", "is not a domain name"),
-        ("secret", "", "is empty"),
     ],
 )
 def test_invalid_input(
     sessions: sessionmaker[Session], box: SecretBox, field: str, value: str, problem: str
 ) -> None:
-    values: dict[str, Any] = {"tenant_id": NORTHWIND_ID, "client_id": APP_ID, "secret": "s"} | {
-        field: value
-    }
+    ids = {"tenant_id": NORTHWIND_ID, "client_id": APP_ID}
+    options: dict[str, Any] = {}
+    if field in ids:
+        ids[field] = value
+    else:
+        options[field] = value
     with sessions.begin() as session, pytest.raises(InvalidInput, match=re.escape(problem)):
-        TenantRepository(session, box).add(**values)
+        TenantRepository(session, box).add(
+            creds(ids["tenant_id"], client_id=ids["client_id"]), **options
+        )
 
 
 def test_secret_is_encrypted_at_rest(
@@ -200,7 +199,7 @@ def test_record_test(
     at = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
     result = {"granted": ["User.Read.All"], "missing": ["Policy.Read.All"], "ok": False}
     with sessions.begin() as session:
-        TenantRepository(session, box).record_test("fabrikam", result=result, at=at)
+        TenantRepository(session, box).record_test("fabrikam", result=result, tested_at=at)
     with sessions.begin() as session:
         fabrikam = TenantRepository(session, box).get("fabrikam")
     assert fabrikam.last_test_at == at

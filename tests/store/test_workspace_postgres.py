@@ -9,7 +9,7 @@ from pathlib import Path
 from remit.domain import CollectionStatus
 from remit.workspace import Workspace
 
-from .conftest import APP_ID, CONTOSO_ID
+from .conftest import CONTOSO_ID, creds
 
 
 def test_workspace_on_postgresql(tmp_path: Path, make_pg_url: Callable[[], str]) -> None:
@@ -19,10 +19,7 @@ def test_workspace_on_postgresql(tmp_path: Path, make_pg_url: Callable[[], str])
         assert ws.engine.dialect.name == "postgresql"
         with ws.session() as session:
             tenant = ws.tenants(session).add(
-                tenant_id=CONTOSO_ID,
-                client_id=APP_ID,
-                secret="s3cret",
-                primary_domain="contoso.onmicrosoft.com",
+                creds(CONTOSO_ID, "s3cret"), primary_domain="contoso.onmicrosoft.com"
             )
             now = datetime.now(UTC)
             ws.snapshots(session, tenant).save(

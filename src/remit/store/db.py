@@ -159,8 +159,8 @@ def _translate_error(context: ExceptionContext) -> None:
         raise DatabaseError(_damaged(path, reason)) from original
     if reason.startswith("database is locked"):
         raise DatabaseError(
-            f"{path or 'the database'} is locked: another Remit process kept writing to it for "
-            "longer than Remit waits (10 s); try again when it has finished"
+            f"{path or 'the database'} is locked: another Remit process is writing to it; "
+            "try again when it has finished"
         ) from original
 
 

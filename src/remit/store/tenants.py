@@ -26,7 +26,7 @@ from remit.store.secrets import SecretBox, tenant_secret_context
 
 NAME_MAX = 40
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 
 
@@ -89,22 +89,17 @@ class TenantRepository:
 
     def add(
         self,
+        credentials: TenantCredentials,
         *,
-        tenant_id: str,
-        client_id: str,
-        secret: str,
-        auth_kind: AuthKind = AuthKind.CLIENT_SECRET,
+        name: str | None = None,
         display_name: str = "",
         primary_domain: str | None = None,
-        name: str | None = None,
         settings: Mapping[str, Any] | None = None,
     ) -> TenantInfo:
         """Add a tenant; its handle defaults to the domain's first label or the display name."""
-        tenant_id = normalize_guid(tenant_id, what="tenant id")
-        client_id = normalize_guid(client_id, what="client (application) id")
+        tenant_id = normalize_guid(credentials.tenant_id, what="tenant id")
+        client_id = normalize_guid(credentials.client_id, what="client (application) id")
         domain = normalize_domain(primary_domain)
-        if not secret:
-            raise InvalidInput("the client secret (or certificate) is empty; give the credential")
         self._refuse_duplicates(tenant_id, domain, name)
         handle = (
             normalize_name(name) if name is not None else self._derive_name(display_name, domain)
@@ -116,11 +111,11 @@ class TenantRepository:
             display_name=display_name.strip(),
             primary_domain=domain,
             client_id=client_id,
-            auth_kind=AuthKind(auth_kind),
+            auth_kind=AuthKind(credentials.auth_kind),
             secret_ciphertext=self._secrets.encrypt(
-                secret, context=tenant_secret_context(tenant_id)
+                credentials.secret, context=tenant_secret_context(tenant_id)
             ),
-            secret_fingerprint=self._secrets.fingerprint(secret),
+            secret_fingerprint=self._secrets.fingerprint(credentials.secret),
             created_at=now,
             updated_at=now,
             last_test_at=None,
@@ -192,11 +187,15 @@ class TenantRepository:
         return _info(row)
 
     def record_test(
-        self, ref: TenantInfo | str, *, result: Mapping[str, Any], at: datetime | None = None
+        self,
+        ref: TenantInfo | str,
+        *,
+        result: Mapping[str, Any],
+        tested_at: datetime | None = None,
     ) -> TenantInfo:
         """Remember the outcome of a connection test (e.g. permissions granted and missing)."""
         row = self._row(ref)
-        row.last_test_at = at or self._now()
+        row.last_test_at = tested_at or self._now()
         row.last_test_result = dict(result)
         self._flush_existing()
         return _info(row)
@@ -337,8 +336,8 @@ def normalize_name(value: str) -> str:
     handle = value.strip().lower()
     if not _NAME.match(handle) or len(handle) > NAME_MAX or _GUID.match(handle):
         raise InvalidInput(
-            f"tenant name '{value}' is not usable: use up to {NAME_MAX} lowercase letters, digits "
-            "and dashes, starting with a letter or digit (e.g. contoso)"
+            f"tenant name '{value}' is not usable: use up to {NAME_MAX} lowercase letters, digits, "
+            "'-' and '_', starting with a letter or digit (no dots: those name domains)"
         )
     return handle
 
