@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -46,7 +45,7 @@ def fabrikam(shared_server: EmulatorServer) -> Iterator[Session]:
 @pytest.fixture
 def start(
     emulator_factory: Callable[..., EmulatorServer],
-) -> Callable[..., tuple[EmulatorServer, Session]]:
+) -> Iterator[Callable[..., tuple[EmulatorServer, Session]]]:
     """A fresh server with one tenant, for tests that change state; returns (server, session)."""
     sessions: list[Session] = []
 
@@ -57,11 +56,6 @@ def start(
         sessions.append(session)
         return server, session
 
-    yield make  # type: ignore[misc]
+    yield make
     for session in sessions:
         session.close()
-
-
-@pytest.fixture
-def fixture_dir(tmp_path: Path) -> Path:
-    return tmp_path

@@ -56,6 +56,7 @@ def test_parse_error_body() -> None:
         "AccessDenied",
         "accessDenied",
         "Authorization_IdentityNotFound",
+        "Authentication_MSGraphPermissionMissing",
     ],
 )
 def test_403_permission_codes_name_the_permission(code: str) -> None:
@@ -189,6 +190,8 @@ def test_other_statuses() -> None:
     assert isinstance(map_error(502, graph_error("BadGateway")), GraphUnavailable)
     unknown = map_error(403, graph_error("SomethingElse"))
     assert type(unknown) is GraphRequestError
+    worded = map_error(403, graph_error("UnknownError", "Insufficient privileges to complete"))
+    assert isinstance(worded, MissingPermission)
 
 
 def test_request_id_falls_back_to_the_header_and_non_json_bodies_are_fine() -> None:

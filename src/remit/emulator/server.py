@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import logging
 import shutil
@@ -34,26 +36,57 @@ _STOP_TIMEOUT = 10.0
 
 
 class _Server(uvicorn.Server):
-    """uvicorn's server, telling a threading.Event when it is ready (or failed to start)."""
+    """uvicorn's server, adapted to run in a thread of a test or CLI process.
+
+    It tells a threading.Event when it is ready (or failed to start), wakes up at once when asked
+    to stop (instead of at its next 0.1 s tick), and stops without waiting for idle keep-alive
+    connections: a graceful TLS close waits for the client's close_notify, which an idle client
+    never sends. Emulated requests still in flight are cancelled.
+    """
 
     def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
         super().__init__(config)
         self.ready = ready
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
         try:
             await super().startup(sockets=sockets)
         finally:
             self.ready.set()
 
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864000
+            assert self._wake is not None
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 0.1)
+
+    def request_stop(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed in between
+                loop.call_soon_threadsafe(wake.set)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        # Abort open connections first: a graceful TLS close waits for the client's close_notify,
-        # which an idle keep-alive client never sends, and stop() would hang until the timeout.
+        for server in getattr(self, "servers", []):
+            server.close()
+        for sock in sockets or []:
+            sock.close()
         for connection in list(self.server_state.connections):
             transport = getattr(connection, "transport", None)
             if transport is not None:
                 transport.abort()
-        await super().shutdown(sockets=sockets)
+        for task in list(self.server_state.tasks):
+            task.cancel()
+        await asyncio.sleep(0)  # let the aborted connections run connection_lost
+        for server in getattr(self, "servers", []):
+            await server.wait_closed()
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -172,7 +205,7 @@ class EmulatorServer:
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.request_stop()
         if self._thread is not None:
             self._thread.join(_STOP_TIMEOUT)
             if self._thread.is_alive() and self._server is not None:

@@ -34,6 +34,7 @@ PERMISSION_CODES = frozenset(
         "forbidden",
         "accessdenied",
         "authorization_identitynotfound",
+        "authentication_msgraphpermissionmissing",  # audit and sign-in logs
     }
 )
 DELTA_EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
@@ -142,7 +143,8 @@ def graph_error_from_response(
             f"consented in the tenant, then run `remit tenant test {tenant_id}`.",
             **context,
         )
-    if status == 403 and code_key in PERMISSION_CODES:
+    insufficient = "insufficient privileges" in (graph_message or "").lower()
+    if status == 403 and (code_key in PERMISSION_CODES or insufficient):
         rule = endpoint_permission(path, params)
         if rule is None:
             lacks = (
