@@ -51,7 +51,9 @@ class EmulatorProcess:
                 self.process.wait()
 
 
-def start_emulator(state_dir: Path, tenants: int, seed: int, extra: Sequence[str] = ()) -> EmulatorProcess:
+def start_emulator(
+    state_dir: Path, tenants: int, seed: int, extra: Sequence[str] = ()
+) -> EmulatorProcess:
     """Start the emulator on a free port and wait for the JSON line it prints once it listens."""
     command = [
         sys.executable, "-m", "remit.emulator", "serve",
@@ -74,12 +76,15 @@ def start_emulator(state_dir: Path, tenants: int, seed: int, extra: Sequence[str
         remaining = deadline - time.monotonic()
         if remaining <= 0 or not selector.select(timeout=remaining):
             process.kill()
-            raise DemoError("the Graph emulator did not start within a minute; run "
-                            "`remit emulator serve` by hand to see why")
+            raise DemoError(
+                "the Graph emulator did not start within a minute; run "
+                "`remit emulator serve` by hand to see why"
+            )
         line = process.stdout.readline()
         if not line and process.poll() is not None:
             err = process.stderr.read().strip() if process.stderr else ""
-            raise DemoError(f"the Graph emulator exited at start: {err.splitlines()[-1] if err else process.returncode}")
+            last = err.splitlines()[-1] if err else f"exit code {process.returncode}"
+            raise DemoError(f"the Graph emulator exited at start: {last}")
     selector.close()
     return EmulatorProcess(process, json.loads(line))
 
@@ -109,7 +114,10 @@ async def onboard_all(workspace: Workspace, emulator: dict[str, Any]) -> list[Te
     refs: list[TenantRef] = []
     for tenant in emulator["tenants"]:
         credentials = TenantCredentials(
-            tenant["tenant_id"], tenant["client_id"], AuthKind.CLIENT_SECRET, tenant["client_secret"]
+            tenant["tenant_id"],
+            tenant["client_id"],
+            AuthKind.CLIENT_SECRET,
+            tenant["client_secret"],
         )
         identity = await verify_credentials(credentials, workspace.settings.graph)
         with workspace.session() as session:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 
 class AuthKind(enum.StrEnum):
-    CLIENT_SECRET = "client_secret"
+    CLIENT_SECRET = "client_secret"  # noqa: S105 - a kind of credential, not a secret
     CERTIFICATE = "certificate"
 
 

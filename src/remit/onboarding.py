@@ -41,7 +41,11 @@ class TenantTestReport:
 
     @property
     def missing(self) -> tuple[str, ...]:
-        return tuple(p.permission for p in self.probes if not p.granted)
+        return tuple(p.permission for p in self.probes if not p.ok)
+
+    @property
+    def licences_missing(self) -> tuple[str, ...]:
+        return tuple(sorted({p.license for p in self.probes if p.license}))
 
 
 def check_ids(tenant_id: str, client_id: str, name: str | None = None) -> None:
@@ -80,7 +84,7 @@ async def verify_credentials(
     )
 
 
-async def test_tenant(
+async def probe_tenant(
     workspace: Workspace, ref: str, *, client: GraphClient | None = None
 ) -> TenantTestReport:
     """Get a token, probe every permission Remit uses, and record the result on the tenant."""
@@ -104,9 +108,9 @@ async def test_tenant(
             repo.get(credentials.tenant_id),
             tested_at=report.tested_at,
             result={
-                "granted": [p.permission for p in probes if p.granted],
+                "granted": [p.permission for p in probes if p.ok],
                 "missing": list(report.missing),
-                "licence_missing": [p.permission for p in probes if p.license_missing],
+                "licences_missing": list(report.licences_missing),
             },
         )
     return report

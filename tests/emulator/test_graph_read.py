@@ -23,6 +23,7 @@ def test_users_default_properties_and_headers(contoso: Session) -> None:
     assert response.headers["client-request-id"] == "abc-123"
     assert response.headers["request-id"]
     assert "ServerInfo" in response.headers["x-ms-ags-diagnostic"]
+    assert response.headers["x-ms-resource-unit"] == "2"
     body = response.json()
     assert body["@odata.context"] == f"{contoso.server.url}/v1.0/$metadata#users"
     first = body["value"][0]
@@ -73,6 +74,7 @@ def test_empty_collection_page(contoso: Session) -> None:
     assert "@odata.nextLink" not in body
     # A collection Graph always has but the data does not carry is empty, not an error.
     assert contoso.get("applications").json()["value"] == []
+    assert contoso.get("applications/some-app").status_code == 404
 
 
 def test_top_maxima(contoso: Session) -> None:

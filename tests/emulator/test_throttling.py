@@ -104,13 +104,18 @@ def test_costs_follow_the_documented_rules() -> None:
     assert _cost(classify("domains"), parse_query({"$select": "id"})) == 1
 
 
-def test_emulated_clock_scales_time() -> None:
+def test_emulated_clock_scales_time_but_not_token_lifetimes() -> None:
     real = FakeClock()
-    clock = EmulatorClock(0.1, monotonic=real)
-    real.now = 1.0
+    wall = FakeClock()
+    wall.now = 1_000_000.0
+    clock = EmulatorClock(0.1, monotonic=real, wall=wall)
+    real.now, wall.now = 1.0, 1_000_001.0
     assert clock.now() == pytest.approx(10.0)
+    assert clock.wall_timestamp() == pytest.approx(1_000_010.0)
+    assert clock.token_timestamp() == pytest.approx(1_000_001.0)
     clock.advance(5)
     assert clock.now() == pytest.approx(15.0)
+    assert clock.token_timestamp() == pytest.approx(1_000_006.0)
     assert clock.to_real_seconds(4.0) == pytest.approx(0.4)
 
 

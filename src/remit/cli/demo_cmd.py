@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from remit.cli.inventory_cmd import RichProgress
+from remit.cli.inventory_cmd import RichProgress, print_missing
 from remit.cli.output import stderr, stdout
 from remit.cli.web_cmd import bind_socket, run_web
 from remit.demo import collect, onboard_all, prepare_workspace, start_emulator
@@ -60,29 +59,23 @@ def demo(
             ) as bar:  # fmt: skip
                 results = asyncio.run(collect(workspace, refs, RichProgress(bar, len(refs))))
             table = Table(
-                "Tenant", "Name", "Snapshot", "Users", "Guests", "Global admins",
-                "CA on", "Sec. defaults", "MFA reg.", "Devices", "Requests", "Missing",
-                title="Client tenants",
+                "Tenant", "Users", "Guests", "Global admins", "CA on", "Sec. defaults",
+                "MFA reg.", "Snapshot", "Requests", title="Client tenants",
             )  # fmt: skip
             for report, summary in results:
-                missing = ", ".join(
-                    f"{m.key}: {m.permission or m.license or m.outcome.value}" for m in report.missing
-                )
                 table.add_row(
                     report.tenant.name,
-                    escape(summary.display_name if summary else "-"),
-                    report.status.value,
                     _fmt(summary.users if summary else None),
                     _fmt(summary.guests if summary else None),
                     _fmt(summary.global_admins if summary else None),
                     _fmt(summary.ca_policies_enabled if summary else None),
                     _fmt(summary.security_defaults if summary else None),
                     _fmt(summary.mfa_registered_percent if summary else None, "%"),
-                    _fmt(summary.devices if summary else None),
+                    report.status.value,
                     str(report.http_requests),
-                    escape(missing or "-"),
                 )
             out.print(table)
+            print_missing([report for report, _ in results])
             out.print(
                 f"Emulator: {emulator.info['url']}  ·  workspace: {workspace.path}\n"
                 f"Try: remit -w {workspace.path} tenant list   ·   "

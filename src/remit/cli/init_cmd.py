@@ -36,7 +36,9 @@ def init(
     ] = DEFAULT_AUTHORITY_HOST,
     ca_bundle: Annotated[
         Path | None,
-        typer.Option(help="PEM file of extra certificate authorities to trust (proxies, emulator)."),
+        typer.Option(
+            help="PEM file of extra certificate authorities to trust (proxies, emulator)."
+        ),
     ] = None,
     force: Annotated[
         bool,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -13,7 +15,7 @@ from rich.table import Table
 
 from remit.cli.context import state
 from remit.cli.output import print_json, stderr, stdout, to_jsonable
-from remit.domain import CollectionStatus
+from remit.domain import CollectionStatus, EndpointResult
 from remit.errors import ExitCode, InvalidInput
 from remit.inventory.service import CollectionReport, TenantRef, collect_tenants, resolve_tenants
 
@@ -83,12 +85,34 @@ def collect(
         raise typer.Exit(int(ExitCode.PARTIAL))
 
 
+def describe_missing(results: Sequence[EndpointResult]) -> list[str]:
+    """What a snapshot lacks, grouped by cause: one short line per cause."""
+    by_cause: dict[str, list[str]] = defaultdict(list)
+    for result in results:
+        if result.permission:
+            cause = f"permission {result.permission} not granted"
+        elif result.license:
+            cause = f"no {result.license} licence"
+        else:
+            cause = result.outcome.value.replace("_", " ")
+        by_cause[cause].append(result.key.rsplit("/", 1)[-1])
+    return [f"{cause}: {', '.join(keys)}" for cause, keys in by_cause.items()]
+
+
+def print_missing(reports: Sequence[CollectionReport]) -> None:
+    """Below a table: per tenant, what was not collected and why (or why nothing was)."""
+    console = stdout()
+    for report in reports:
+        lines = [report.error] if report.error else describe_missing(report.missing)
+        if lines:
+            console.print(f"[bold]{escape(report.tenant.name)}[/] not collected:")
+            for line in lines:
+                console.print(f"  - {escape(line)}")
+
+
 def _print_reports(reports: list[CollectionReport]) -> None:
-    table = Table("Tenant", "Status", "Snapshot", "Requests", "429s", "Seconds", "Missing")
+    table = Table("Tenant", "Status", "Snapshot", "Requests", "429s", "Seconds")
     for r in reports:
-        missing = ", ".join(
-            f"{m.key} ({m.permission or m.license or m.outcome.value})" for m in r.missing
-        )
         table.add_row(
             r.tenant.name,
             r.status.value,
@@ -96,9 +120,9 @@ def _print_reports(reports: list[CollectionReport]) -> None:
             str(r.http_requests),
             str(r.throttled),
             f"{r.seconds:.1f}",
-            escape(r.error or missing or "-"),
         )
     stdout().print(table)
+    print_missing(reports)
 
 
 @app.command("list")
@@ -147,7 +171,8 @@ def show(
             info = repo.latest_usable()
             if info is None:
                 raise InvalidInput(
-                    f"tenant {row.name} has no snapshot yet; run `remit inventory collect -t {row.name}`"
+                    f"tenant {row.name} has no snapshot yet; "
+                    f"run `remit inventory collect -t {row.name}`"
                 )
             snapshot_id = info.id
         elif snapshot.isdigit():

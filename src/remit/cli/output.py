@@ -12,12 +12,23 @@ from typing import Any
 from rich.console import Console
 
 
+# Piped output has no terminal width; Rich would assume 80 columns and squeeze tables.
+_PIPE_WIDTH = 160
+
+
+def _console(*, stderr: bool) -> Console:
+    console = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        console.width = _PIPE_WIDTH
+    return console
+
+
 def stdout() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    return _console(stderr=False)
 
 
 def stderr() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return _console(stderr=True)
 
 
 def _default(value: Any) -> Any:

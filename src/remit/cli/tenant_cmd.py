@@ -4,26 +4,45 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from remit.cli.context import state
 from remit.cli.output import print_json, stderr, stdout, to_jsonable
 from remit.domain import AuthKind, TenantCredentials
 from remit.errors import ExitCode, InvalidInput
-from remit.graph.auth import load_certificate
-from remit.onboarding import TenantIdentity, check_ids, test_tenant, verify_credentials
+from remit.graph.auth import check_certificate_validity, load_certificate_credential
+from remit.onboarding import TenantIdentity, check_ids, probe_tenant, verify_credentials
+from remit.store.tenants import TenantInfo
+from remit.workspace import Workspace
 
 app = typer.Typer(help="Add, list, inspect, test and remove client tenants.", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+SecretOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="REMIT_CLIENT_SECRET",
+        help="Client secret value ('-' reads it from stdin; or set REMIT_CLIENT_SECRET).",
+        show_default=False,
+    ),
+]
+SecretFileOption = Annotated[Path | None, typer.Option(help="File holding the client secret.")]
+CertificateOption = Annotated[
+    Path | None,
+    typer.Option(help="PEM file with the certificate and its private key (instead of a secret)."),
+]
+
+
 def _read_secret(secret: str | None, secret_file: Path | None) -> str | None:
-    if secret == "-":
+    if secret == "-":  # noqa: S105 - the documented "read it from stdin" marker
         return sys.stdin.readline().strip() or None
     if secret_file is not None:
         try:
@@ -33,84 +52,135 @@ def _read_secret(secret: str | None, secret_file: Path | None) -> str | None:
     return secret
 
 
+def _credential(
+    tenant_id: str, secret: str | None, secret_file: Path | None, certificate: Path | None
+) -> tuple[AuthKind, str] | None:
+    """The secret or certificate the options name, checked; None when none was given."""
+    value = _read_secret(secret, secret_file)
+    if value is not None and certificate is not None:
+        raise InvalidInput("give a client secret or a certificate, not both")
+    if certificate is None:
+        return None if value is None else (AuthKind.CLIENT_SECRET, value)
+    try:
+        pem = certificate.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not a PEM text file"
+        raise InvalidInput(f"--certificate {certificate}: {reason}") from None
+    parsed = load_certificate_credential(pem, tenant_id=tenant_id)
+    check_certificate_validity(parsed, tenant_id=tenant_id, now=datetime.now(UTC))
+    return AuthKind.CERTIFICATE, pem
+
+
+def _verify(workspace: Workspace, credentials: TenantCredentials) -> TenantIdentity:
+    return asyncio.run(verify_credentials(credentials, workspace.settings.graph))
+
+
 @app.command("add")
 def add(
     ctx: typer.Context,
     tenant_id: Annotated[str, typer.Option(help="Directory (tenant) ID or a verified domain.")],
     client_id: Annotated[str, typer.Option(help="Application (client) ID of the Remit app.")],
-    client_secret: Annotated[
-        str | None,
-        typer.Option(
-            envvar="REMIT_CLIENT_SECRET",
-            help="Client secret value ('-' reads it from stdin; or set REMIT_CLIENT_SECRET).",
-            show_default=False,
-        ),
-    ] = None,
-    client_secret_file: Annotated[
-        Path | None, typer.Option(help="File holding the client secret.")
-    ] = None,
-    certificate: Annotated[
-        Path | None,
-        typer.Option(help="PEM file with the certificate and its private key (instead of a secret)."),
-    ] = None,
+    client_secret: SecretOption = None,
+    client_secret_file: SecretFileOption = None,
+    certificate: CertificateOption = None,
     name: Annotated[
-        str | None, typer.Option(help="Short name to refer to the tenant (default: from its domain).")
+        str | None,
+        typer.Option(help="Short name to refer to the tenant (default: from its domain)."),
     ] = None,
     verify: Annotated[
         bool, typer.Option(help="Get a token and read the organization before saving.")
     ] = True,
     json_output: JsonOption = False,
 ) -> None:
-    """Onboard a tenant: check its credentials against Entra ID and Graph, then store them encrypted."""
+    """Onboard a tenant: verify its credentials with Entra ID, then store them encrypted."""
     check_ids(tenant_id, client_id, name)
-    secret = _read_secret(client_secret, client_secret_file)
-    if (secret is None) == (certificate is None):
+    credential = _credential(tenant_id, client_secret, client_secret_file, certificate)
+    if credential is None:
         raise InvalidInput(
-            "give exactly one of --client-secret (or --client-secret-file) and --certificate"
+            "give the app's credential: --client-secret (or --client-secret-file) or --certificate"
         )
-    if certificate is not None:
-        pem = load_certificate(certificate)
-        credentials = TenantCredentials(tenant_id, client_id, AuthKind.CERTIFICATE, pem)
-    else:
-        assert secret is not None
-        credentials = TenantCredentials(tenant_id, client_id, AuthKind.CLIENT_SECRET, secret)
-    workspace = state(ctx).open()
-    with workspace:
-        identity = (
-            asyncio.run(verify_credentials(credentials, workspace.settings.graph))
-            if verify
-            else TenantIdentity(tenant_id, "", "")
-        )
-        if identity.tenant_id != credentials.tenant_id:
-            credentials = TenantCredentials(
-                identity.tenant_id, client_id, credentials.auth_kind, credentials.secret
-            )
+    credentials = TenantCredentials(tenant_id, client_id, *credential)
+    with state(ctx).open() as workspace:
+        identity = _verify(workspace, credentials) if verify else TenantIdentity(tenant_id, "", "")
+        if identity.tenant_id != credentials.tenant_id:  # a domain was given: keep the GUID
+            credentials = TenantCredentials(identity.tenant_id, client_id, *credential)
         with workspace.session() as session:
             tenant = workspace.tenants(session).add(
                 credentials,
                 name=name,
                 display_name=identity.display_name,
-                primary_domain=identity.primary_domain,
+                primary_domain=identity.primary_domain or None,
             )
-            summary = _tenant_row(tenant)
+    summary = _tenant_row(tenant)
     if json_output:
         print_json(summary)
     else:
         stdout().print(
-            f"Added tenant [bold]{summary['name']}[/] ({summary['display_name'] or '-'}, "
-            f"{summary['tenant_id']}). Next: `remit tenant test {summary['name']}`."
+            f"Added tenant [bold]{escape(tenant.name)}[/] ({escape(tenant.display_name or '-')}, "
+            f"{tenant.tenant_id}). Next: `remit tenant test {tenant.name}`."
         )
 
 
-def _tenant_row(tenant: object) -> dict[str, object]:
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    tenant: Annotated[str, typer.Argument(help="Tenant name, id or domain.")],
+    client_id: Annotated[str | None, typer.Option(help="New application (client) ID.")] = None,
+    client_secret: SecretOption = None,
+    client_secret_file: SecretFileOption = None,
+    certificate: CertificateOption = None,
+    name: Annotated[str | None, typer.Option(help="New short name.")] = None,
+    verify: Annotated[
+        bool, typer.Option(help="Check new credentials against Entra ID before saving.")
+    ] = True,
+) -> None:
+    """Rotate a tenant's secret or certificate, change its app or its short name."""
+    with state(ctx).open() as workspace:
+        with workspace.session() as session:
+            repo = workspace.tenants(session)
+            current = repo.get(tenant)
+            old = repo.credentials(current)
+        check_ids(current.tenant_id, client_id or old.client_id, name)
+        credential = _credential(current.tenant_id, client_secret, client_secret_file, certificate)
+        if credential is None and client_id is None and name is None:
+            raise InvalidInput(
+                "nothing to change: give --client-secret, --certificate, --client-id or --name"
+            )
+        new = TenantCredentials(
+            current.tenant_id,
+            client_id or old.client_id,
+            *(credential or (old.auth_kind, old.secret)),
+        )
+        if verify and (credential is not None or client_id is not None):
+            _verify(workspace, new)
+        with workspace.session() as session:
+            repo = workspace.tenants(session)
+            if credential is not None or client_id is not None:
+                repo.update_credentials(
+                    current.tenant_id,
+                    client_id=new.client_id,
+                    secret=new.secret,
+                    auth_kind=new.auth_kind,
+                )
+            if name is not None:
+                repo.update(current.tenant_id, name=name)
+            updated = repo.get(current.tenant_id)
+    stdout().print(f"Updated tenant [bold]{escape(updated.name)}[/] ({updated.tenant_id}).")
+
+
+def _tenant_row(tenant: TenantInfo) -> dict[str, Any]:
+    """A tenant for --json output: everything but the secret (and its database key)."""
     return {
-        "name": getattr(tenant, "name", ""),
-        "tenant_id": getattr(tenant, "tenant_id", ""),
-        "display_name": getattr(tenant, "display_name", ""),
-        "primary_domain": getattr(tenant, "primary_domain", ""),
-        "client_id": getattr(tenant, "client_id", ""),
-        "auth_kind": str(getattr(tenant, "auth_kind", "")),
-        "secret_fingerprint": getattr(tenant, "secret_fingerprint", ""),
+        "name": tenant.name,
+        "tenant_id": tenant.tenant_id,
+        "display_name": tenant.display_name,
+        "primary_domain": tenant.primary_domain,
+        "client_id": tenant.client_id,
+        "auth_kind": tenant.auth_kind.value,
+        "secret_fingerprint": tenant.secret_fingerprint,
+        "created_at": tenant.created_at.isoformat(),
+        "last_test_at": tenant.last_test_at.isoformat() if tenant.last_test_at else None,
+        "last_test_result": tenant.last_test_result,
     }
 
 
@@ -121,27 +191,24 @@ def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
         rows = []
         for tenant in workspace.tenants(session).list():
             last = workspace.snapshots(session, tenant).latest_usable()
-            row = _tenant_row(tenant)
-            row["last_snapshot"] = to_jsonable(last) if last else None
-            rows.append(row)
+            rows.append(
+                _tenant_row(tenant) | {"last_snapshot": to_jsonable(last) if last else None}
+            )
     if json_output:
         print_json(rows)
         return
     if not rows:
         stdout().print("No tenants yet. Add one with `remit tenant add`.")
         return
-    table = Table("Name", "Display name", "Tenant ID", "Domain", "Auth", "Last snapshot")
+    table = Table("Name", "Display name", "Tenant ID", "Last snapshot")
     for row in rows:
         last = row["last_snapshot"]
-        when = f"{last['status']} {last['finished_at'][:16]}" if isinstance(last, dict) else "never"
-        table.add_row(
-            str(row["name"]),
-            str(row["display_name"]),
-            str(row["tenant_id"]),
-            str(row["primary_domain"]),
-            str(row["auth_kind"]),
-            when,
+        when = (
+            f"{last['status']} {last['finished_at'][:16].replace('T', ' ')}"
+            if isinstance(last, dict)
+            else "never"
         )
+        table.add_row(row["name"], row["display_name"], row["tenant_id"], when)
     stdout().print(table)
 
 
@@ -153,11 +220,9 @@ def show(
 ) -> None:
     """Show one tenant: credentials (never the secret), last test, recent snapshots."""
     with state(ctx).open() as workspace, workspace.session() as session:
-        row_obj = workspace.tenants(session).get(tenant)
-        row = _tenant_row(row_obj)
-        row["last_test_at"] = getattr(row_obj, "last_test_at", None)
-        row["last_test_result"] = getattr(row_obj, "last_test_result", None)
-        row["snapshots"] = to_jsonable(workspace.snapshots(session, row_obj).list(limit=10))
+        info = workspace.tenants(session).get(tenant)
+        row = _tenant_row(info)
+        row["snapshots"] = to_jsonable(workspace.snapshots(session, info).list(limit=10))
     if json_output:
         print_json(to_jsonable(row))
         return
@@ -204,27 +269,26 @@ def remove(
 
 
 @app.command("test")
-def test(
+def check_permissions(
     ctx: typer.Context,
     tenant: Annotated[str, typer.Argument(help="Tenant name, id or domain.")],
     json_output: JsonOption = False,
 ) -> None:
     """Get a token and probe every Graph permission Remit needs; list what is missing."""
     with state(ctx).open() as workspace:
-        report = asyncio.run(test_tenant(workspace, tenant))
+        report = asyncio.run(probe_tenant(workspace, tenant))
     if json_output:
         print_json(to_jsonable(report) | {"missing": list(report.missing)})
     else:
         table = Table("Permission", "Status", "Why Remit needs it")
         for probe in report.probes:
-            status = (
-                "[green]granted[/]"
-                if probe.granted and not probe.license_missing
-                else "[yellow]granted, licence missing[/]"
-                if probe.granted
-                else "[red]missing[/]"
-            )
-            table.add_row(probe.permission, status, probe.purpose)
+            if not probe.ok:
+                status = "[red]missing[/]"
+            elif probe.license:
+                status = f"[yellow]granted; tenant lacks {escape(probe.license)}[/]"
+            else:
+                status = "[green]granted[/]"
+            table.add_row(probe.permission, status, probe.why)
         stdout().print(f"Token for {report.name} ({report.tenant_id}): [green]ok[/]")
         stdout().print(table)
         if report.missing:

@@ -47,7 +47,9 @@ def run_web(workspace: Workspace, sock: socket.socket) -> None:
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address to listen on (default from config).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to listen on (default from config).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from config; 0 = any).")] = None,
 ) -> None:
     """Serve the web app and API for this workspace."""

@@ -313,7 +313,7 @@ def _issue(
             f"{base}/{tenant.header.primary_domain}/oauth2/v2.0/token",
             f"{base}/{tenant.tenant_id}/v2.0",
         ]
-        verify_client_assertion(tenant, assertion, audiences, state.clock.wall())
+        verify_client_assertion(tenant, assertion, audiences, state.clock.token_time())
     elif secret:
         if not hmac.compare_digest(secret.encode(), tenant.header.client_secret.encode()):
             raise EntraError(
@@ -338,7 +338,7 @@ def _issue(
         client_id=tenant.header.client_id,
         app_name="Remit",
         roles=sorted(tenant.granted_permissions),
-        issued_at=int(state.clock.wall_timestamp()),
+        issued_at=int(state.clock.token_timestamp()),
         lifetime=lifetime,
         issuer_host=base_url(request),
     )
@@ -366,7 +366,7 @@ def authenticate(state: EmulatorState, authorization: str | None) -> TenantState
     tenant = state.registry.get(str(claims.get("tid", "")))
     if tenant is None:
         raise _invalid_token("Access token validation failure. Invalid tenant.")
-    if float(claims.get("exp", 0)) <= state.clock.wall_timestamp():
+    if float(claims.get("exp", 0)) <= state.clock.token_timestamp():
         raise _invalid_token("Lifetime validation failed, the token is expired.")
     return tenant
 

@@ -90,8 +90,12 @@ def _summary(server: EmulatorServer) -> dict[str, Any]:
 def _print_table(server: EmulatorServer, info: dict[str, Any]) -> None:
     console = Console()
     table = Table(title=f"Graph emulator on {server.url}", show_lines=False)
-    for column in ("Tenant id", "Domain", "Client id", "Client secret", "Profile", "Users"):
-        table.add_column(column, overflow="fold")
+    table.add_column("Tenant id", no_wrap=True, min_width=36)
+    table.add_column("Domain", overflow="fold")
+    table.add_column("Client id", no_wrap=True, min_width=36)
+    table.add_column("Client secret", no_wrap=True, min_width=40)
+    table.add_column("Profile", overflow="fold")
+    table.add_column("Users", justify="right")
     shown = info["tenants"][:TABLE_LIMIT]
     for t in shown:
         users = "" if t["users"] is None else str(t["users"])

@@ -2,6 +2,7 @@
 
 Both run ``1 / time_scale`` times faster than real time (``time_scale=0.1`` makes a 10 s throttling
 window last 1 s of real time) and can be moved forward with :meth:`EmulatorClock.advance`.
+Access tokens use :meth:`EmulatorClock.token_timestamp`: real time plus advances, never scaled.
 Durations handed back to clients (Retry-After) are converted to real seconds with
 :meth:`EmulatorClock.to_real_seconds`.
 """
@@ -26,6 +27,7 @@ class EmulatorClock:
             raise ValueError("time_scale must be greater than 0")
         self.time_scale = time_scale
         self._monotonic = monotonic
+        self._wall = wall
         self._start_mono = monotonic()
         self._start_wall = wall()
         self._advanced = 0.0
@@ -42,6 +44,17 @@ class EmulatorClock:
 
     def wall(self) -> datetime:
         return datetime.fromtimestamp(self.wall_timestamp(), tz=UTC)
+
+    def token_timestamp(self) -> float:
+        """Real POSIX time plus explicit advances, not scaled: access tokens and certificates.
+
+        Clients cache tokens by their own (real) clock; scaling token lifetimes would make every
+        cached token look expired to the emulator long before the client refreshes it.
+        """
+        return self._wall() + self._advanced
+
+    def token_time(self) -> datetime:
+        return datetime.fromtimestamp(self.token_timestamp(), tz=UTC)
 
     def advance(self, seconds: float) -> None:
         if seconds < 0:

@@ -12,10 +12,9 @@ import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 from remit.emulator.delta import read_delta
-from remit.emulator.endpoints import Endpoint, classify, has_license
+from remit.emulator.endpoints import IDENTITY_BUCKET, Endpoint, classify, has_license
 from remit.emulator.faults import FaultDecision, TransportFault
 from remit.emulator.odata import QueryOptions, normalise_params, parse_query
 from remit.emulator.refusals import (
@@ -154,10 +153,11 @@ class GraphService:
         if not tenant.loaded:
             await asyncio.to_thread(tenant.ensure_loaded)
         sign_in = _uses_sign_in_activity(req.path, options)
+        cost = _cost(endpoint, options)
         wait = self.state.throttler.charge(
             tenant.tenant_id,
             endpoint.bucket,
-            _cost(endpoint, options),
+            cost,
             user_count=tenant.spec.user_count,
             mailbox=endpoint.mailbox,
             sign_in_activity=sign_in,
@@ -197,12 +197,9 @@ class GraphService:
         )
         segments = req.path.split("/")
         if len(segments) > 1 and segments[-1] == "delta":
-            return read_delta(ctx, "/".join(segments[:-1]), expired=decision.delta_expired)
-        return read(ctx)
-
-
-def graph_error_payload(status: int, code: str, message: str) -> dict[str, Any]:
-    """A Graph error body without a request context (for envelope-level failures)."""
-    result = error_result(status, code, message, request_id="", client_request_id="")
-    payload: dict[str, Any] = result.payload
-    return payload
+            result = read_delta(ctx, "/".join(segments[:-1]), expired=decision.delta_expired)
+        else:
+            result = read(ctx)
+        if endpoint.bucket == IDENTITY_BUCKET:
+            result.headers["x-ms-resource-unit"] = str(cost)
+        return result

@@ -117,6 +117,8 @@ def locate(tenant: TenantState, path: str) -> Located:
         prefix = "/".join(segments[:split])
         coll = tenant.collection(prefix)
         if coll is None:
+            if prefix in KNOWN_COLLECTIONS and prefix not in data:
+                raise not_found(segments[split])  # a collection this tenant has none of
             continue
         item = coll.find(segments[split])
         if item is None:

@@ -30,8 +30,6 @@ class EmulatorOptions:
     access_log: bool = False
     token_lifetime_seconds: int = 3599
     delta_token_lifetime_seconds: float = SEVEN_DAYS
-    # Scenario and data changes may be made through /_emulator (loopback clients only).
-    control_api: bool = True
 
     def __post_init__(self) -> None:
         if self.time_scale <= 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -265,7 +265,7 @@ class TenantRegistry:
             self.tenants[key] = state
         self._by_domain = {t.header.primary_domain.lower(): t for t in self.tenants.values()}
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[TenantState]:
         return iter(self.tenants.values())
 
     def __len__(self) -> int:

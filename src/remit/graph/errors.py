@@ -83,7 +83,9 @@ def _license_for(status: int, code: str, message: str, path: str) -> str | None:
             return INTUNE
         return None
     if status == 403 and ("premium licen" in lowered or "not licensed" in lowered):
-        if "identityProtection" in path or "risk" in path.lower() or "p2" in lowered:
+        # Risk-based features need P2; everything else refused this way (conditional access,
+        # sign-in reports) needs P1, even when the message mentions "P1 or P2".
+        if "identityProtection" in path or "risk" in path.lower():
             return ENTRA_P2
         return ENTRA_P1
     return None

@@ -85,9 +85,7 @@ async def _read_all(
         except GraphError as exc:
             results.append(_failure(resource.key, exc))
     if retry:
-        fallback = [
-            BatchRequest(url=r.url(r.fallback_params)) for r in retry if r.fallback_params
-        ]
+        fallback = [BatchRequest(url=r.url(r.fallback_params)) for r in retry if r.fallback_params]
         try:
             responses = await client.batch(fallback)
         except AuthenticationError:

@@ -133,18 +133,19 @@ def phase_one(now: datetime, audit_days: int = 7) -> tuple[Resource, ...]:
             {"$filter": f"activityDateTime ge {since}", "$top": "999"},
             purpose="who changed what in the directory",
         ),
-        # Conditional access answers at most one request a second per tenant, so named locations
-        # travel in the second batch, away from the policies.
-        Resource(
-            "identity/conditionalAccess/namedLocations",
-            purpose="trusted locations used by conditional access",
-        ),
     )
 
 
 def phase_two(payloads: Mapping[str, Any]) -> tuple[Resource, ...]:
     """Reads that depend on phase one: members of the groups and roles that matter."""
-    resources: list[Resource] = []
+    # Conditional access answers at most one request a second per tenant, so named locations
+    # wait for phase two instead of sharing a batch with the policies.
+    resources: list[Resource] = [
+        Resource(
+            "identity/conditionalAccess/namedLocations",
+            purpose="trusted locations used by conditional access",
+        )
+    ]
     for group_id in sorted(_groups_that_matter(payloads)):
         resources.append(
             Resource(

@@ -8,12 +8,18 @@ stored too, with what was missing and why, but they never count as the tenant's 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
 
-from remit.domain import CollectionStatus, EndpointOutcome, EndpointResult, TenantCredentials
+from remit.domain import (
+    CollectionStatus,
+    EndpointOutcome,
+    EndpointResult,
+    EndpointStats,
+    TenantCredentials,
+)
 from remit.graph import GraphClient, open_graph_client
 from remit.inventory.collect import CollectionOutcome, collect_tenant
 from remit.workspace import Workspace
@@ -112,7 +118,7 @@ async def _collect_one(
     finished = now()
     totals = stats.total()
     snapshot_id = await asyncio.to_thread(
-        _save, workspace, tenant, outcome, started, finished, stats.snapshot()
+        _save, workspace, tenant, outcome, started, finished, stats.snapshot(), totals.requests
     )
     return CollectionReport(
         tenant=tenant,
@@ -134,7 +140,8 @@ def _save(
     outcome: CollectionOutcome,
     started: datetime,
     finished: datetime,
-    request_stats: object,
+    request_stats: Mapping[str, EndpointStats],
+    http_requests: int,
 ) -> int:
     with workspace.session() as session:
         row = workspace.tenants(session).get(tenant.tenant_id)
@@ -145,7 +152,7 @@ def _save(
             finished_at=finished,
             endpoint_results=outcome.results,
             request_stats=request_stats,
-            http_requests=sum(s.requests for s in request_stats.values()),  # type: ignore[attr-defined]
+            http_requests=http_requests,
             error=outcome.error or None,
         )
         return info.id

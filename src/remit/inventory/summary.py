@@ -59,11 +59,11 @@ def summarize(payloads: Mapping[str, Any]) -> SnapshotSummary:
         guests=sum(1 for u in users if u.get("userType") == "Guest"),
         global_admins=global_admins,
         ca_policies_enabled=(
-            sum(1 for p in policies if p.get("state") == "enabled") if policies is not None else None
+            sum(1 for p in policies if p.get("state") == "enabled")
+            if policies is not None
+            else None
         ),
-        security_defaults=(
-            bool(defaults.get("isEnabled")) if isinstance(defaults, dict) else None
-        ),
+        security_defaults=(bool(defaults.get("isEnabled")) if isinstance(defaults, dict) else None),
         mfa_registered_percent=(
             round(100 * sum(1 for r in members if r.get("isMfaRegistered")) / len(members), 1)
             if members

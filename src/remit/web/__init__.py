@@ -1,1 +1,1 @@
-"""The web app: REST API and server-rendered dashboard (a minimal page until the dashboard issue)."""
+"""The web app: REST API and server-rendered dashboard (a minimal page for now)."""

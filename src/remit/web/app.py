@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
+from functools import cache
 from html import escape
+from importlib import resources
+from string import Template
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +21,11 @@ from remit import __version__
 from remit.errors import NotFound, RemitError
 from remit.inventory.summary import summarize
 from remit.workspace import Workspace
+
+
+@cache
+def _template() -> Template:
+    return Template((resources.files("remit.web") / "overview.html").read_text(encoding="utf-8"))
 
 
 def _overview(workspace: Workspace) -> Iterator[dict[str, Any]]:
@@ -70,20 +78,7 @@ def _page(rows: list[dict[str, Any]]) -> str:
             + _cell(summary.get("mfa_registered_percent"))
             + "</tr>"
         )
-    return f"""<!doctype html>
-<html lang=en><head><meta charset=utf-8><title>Remit</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1b1f24; }}
-table {{ border-collapse: collapse; }} th, td {{ padding: .35rem .7rem; border-bottom: 1px solid #ddd; }}
-th {{ text-align: left; background: #f3f4f6; }} td.na {{ color: #999; }}
-</style></head><body>
-<h1>Remit</h1>
-<p>Tenants in this workspace and their last configuration snapshot. JSON: <a href="/api/tenants">/api/tenants</a>.</p>
-<table><thead><tr><th>Tenant</th><th>Name</th><th>Domain</th><th>Snapshot</th><th>Users</th>
-<th>Global admins</th><th>CA policies on</th><th>Security defaults</th><th>MFA registered %</th></tr></thead>
-<tbody>{"".join(body)}</tbody></table>
-<p><small>remit {escape(__version__)}</small></p>
-</body></html>"""
+    return _template().substitute(rows="".join(body), version=escape(__version__))
 
 
 def create_app(workspace: Workspace) -> FastAPI:
@@ -93,8 +88,13 @@ def create_app(workspace: Workspace) -> FastAPI:
     async def problem(_: Request, exc: RemitError) -> JSONResponse:
         status = 404 if isinstance(exc, NotFound) else 500
         return JSONResponse(
-            {"type": "about:blank", "title": type(exc).__name__, "detail": str(exc),
-             "status": status, "exit_code": int(exc.exit_code)},
+            {
+                "type": "about:blank",
+                "title": type(exc).__name__,
+                "detail": str(exc),
+                "status": status,
+                "exit_code": int(exc.exit_code),
+            },
             status_code=status,
             media_type="application/problem+json",
         )
