@@ -139,3 +139,25 @@ def test_cli_knobs_map_onto_rules() -> None:
         ("error", 0.2, 0),
     ]
     assert rules[2].status == 503
+
+
+@pytest.mark.parametrize("kind", ["drop", "truncate"])
+async def test_transport_faults_fall_back_to_503_on_other_servers(kind: str) -> None:
+    from remit.emulator.faults import SCOPE_KEY, TransportFaultMiddleware
+
+    async def app(scope: dict[str, object], receive: object, send: object) -> None:
+        scope[SCOPE_KEY].kind = kind  # type: ignore[attr-defined]
+        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
+        await send({"type": "http.response.body", "body": b"{}", "more_body": False})  # type: ignore[operator]
+
+    sent: list[dict[str, object]] = []
+
+    async def send(message: dict[str, object]) -> None:  # a plain function: no transport to cut
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b""}
+
+    await TransportFaultMiddleware(app)({"type": "http"}, receive, send)  # type: ignore[arg-type]
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
+    assert sent[0]["status"] == 503

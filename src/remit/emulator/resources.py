@@ -71,11 +71,16 @@ _EMPTY_WHEN_MISSING = frozenset(
     {"members", "owners", "memberOf", "transitiveMemberOf", "transitiveMembers", "scopedMembers"}
 )
 PASSWORD_METHOD_ID = "28c10230-6103-485e-b985-444c60001490"
-_EXPIRED_PAGE = GraphError(
-    400,
-    "Directory_ExpiredPageToken",
-    "The specified page token value has expired and can no longer be included in your request.",
-)
+
+
+def expired_page_token() -> GraphError:
+    return GraphError(
+        400,
+        "Directory_ExpiredPageToken",
+        "The specified page token value has expired and can no longer be included in your request.",
+    )
+
+
 _FILTER_CACHE_LIMIT = 256
 
 
@@ -301,7 +306,7 @@ def read_collection(ctx: ReadContext, key: str, items: list[dict[str, Any]]) -> 
             or state.get("t") != ctx.tenant.tenant_id
             or state.get("p") != ctx.path
         ):
-            raise _EXPIRED_PAGE
+            raise expired_page_token()
         params, offset = dict(state["q"]), int(state["o"])
         options = parse_query(params)
     validate(ctx, key, options, collection=True)
