@@ -11,7 +11,6 @@ from typing import Any
 
 from rich.console import Console
 
-
 # Piped output has no terminal width; Rich would assume 80 columns and squeeze tables.
 _PIPE_WIDTH = 160
 
