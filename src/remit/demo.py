@@ -101,8 +101,6 @@ def prepare_workspace(path: Path, emulator: dict[str, Any]) -> Workspace:
                 "base_url": emulator["graph_base_url"],
                 "authority_host": emulator["authority_host"],
                 "ca_bundle": emulator["ca_bundle"],
-                # Throttling is the emulator's honest model of Graph; back off at a demo's pace.
-                "backoff_base_seconds": 0.2,
             }
         },
         source="demo",

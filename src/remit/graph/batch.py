@@ -164,10 +164,39 @@ async def run_batch(client: GraphClient, requests: Sequence[BatchRequest]) -> li
     return [r for r in responses if r is not None]
 
 
+def _paced(client: GraphClient, pending: list[_Item]) -> tuple[list[_Item], list[_Item], float]:
+    """Split ``pending`` into what fits Graph's known low limits now and what must wait.
+
+    A sub-request held back takes its dependants with it (they must share its batch).
+    """
+    ready: list[_Item] = []
+    held: list[_Item] = []
+    wait = 0.0
+    held_ids: set[str] = set()
+    for item in pending:
+        if any(d in held_ids for d in item.request.depends_on):
+            held.append(item)
+            held_ids.add(item.id)
+            continue
+        delay = client.gate.reserve(item.url)
+        if delay > 0:
+            held.append(item)
+            held_ids.add(item.id)
+            wait = delay if not wait else min(wait, delay)
+        else:
+            ready.append(item)
+    return ready, held, wait
+
+
 async def _run_chunk(client: GraphClient, items: list[_Item]) -> None:
     pending = list(items)
     force_refresh = False
     while pending:
+        ready, held, wait = _paced(client, pending)
+        if not ready:
+            await client._sleep(wait)
+            continue
+        pending = ready
         pending_ids = {item.id for item in pending}
         body = await client._request_json(
             "POST",
@@ -210,7 +239,7 @@ async def _run_chunk(client: GraphClient, items: list[_Item]) -> None:
             client.gate.pause(pause)
         if backoff > pause:
             await client._sleep(backoff - pause)
-        again = {item.id for item in retry}
+        again = {item.id for item in retry} | {item.id for item in held}
         pending = [item for item in items if item.id in again]
 
 
@@ -270,6 +299,8 @@ def _settle(
         )
         item.response = BatchResponse(item.id, status or 0, headers, body, error)
         return None
+    if status == 429:
+        client.gate.throttled(item.url)
     retry_after = parse_retry_after(_header(headers, "retry-after"))
     delay = item.attempts.next_delay(failure, retry_after)
     if delay is None:

@@ -458,6 +458,8 @@ class GraphClient:
                 reply.status in RETRYABLE_STATUS and (idempotent or reply.status == 503)
             )
             if retryable:
+                if reply.status == 429:
+                    self.gate.throttled(relative)
                 retry_after = parse_retry_after(reply.headers.get("Retry-After"))
                 await self._wait(attempts, failure, retry_after, method, endpoint)
                 continue

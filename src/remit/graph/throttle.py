@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from remit.config import GraphSettings
+from remit.graph.pacing import Pacer
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -69,9 +70,16 @@ def parse_retry_after(
 
 
 def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Exponential back-off with full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return rng.uniform(0.0, ceiling)
+    """Exponential back-off with equal jitter: uniform in [step/2, step], step = base * 2**(n-1).
+
+    Equal rather than full jitter: the waits still spread out, but each one is at least half the
+    step, so they really grow. With full jitter early retries often come back within a few
+    milliseconds, and a limit such as conditional access' one request a second (where Graph sends
+    no Retry-After, and throttled requests still count) is hit again and again until the retry
+    budget is gone.
+    """
+    step = min(cap, base * (2 ** max(0, attempt - 1)))
+    return rng.uniform(step / 2, step)
 
 
 class _MailboxSlots:
@@ -115,6 +123,7 @@ class TenantGate:
         self._clock = clock
         self._sleep = sleep
         self._paused_until = 0.0
+        self._pacer = Pacer()
 
     @property
     def mailboxes_in_use(self) -> int:
@@ -138,6 +147,23 @@ class TenantGate:
             slept += remaining
         return slept
 
+    def reserve(self, path: str) -> float:
+        """Take a slot under Graph's known low limits for ``path``; 0, or seconds to wait."""
+        return self._pacer.reserve(path, self._clock())
+
+    def throttled(self, path: str) -> None:
+        """Graph answered 429 for ``path``: its known limit has no room left (throttled requests
+        count too), so the next slot is a full interval away."""
+        self._pacer.spent(path, self._clock())
+
+    async def wait_for_slot(self, path: str) -> float:
+        """Sleep until ``path`` fits its known limit (most paths have none); return seconds slept."""
+        slept = 0.0
+        while (delay := self.reserve(path)) > 0:
+            await self._sleep(delay)
+            slept += delay
+        return slept
+
     @asynccontextmanager
     async def admit(self, path: str) -> AsyncIterator[None]:
         """Hold a mailbox slot (for Outlook paths), then a tenant slot, then wait out any pause.
@@ -146,6 +172,7 @@ class TenantGate:
         requests queued behind a busy mailbox do not occupy the tenant's slots.
         """
         key = mailbox_key(path)
+        await self.wait_for_slot(path)
         if key is None:
             async with self._tenant_slots:
                 await self.wait_if_paused()
