@@ -48,7 +48,8 @@ class GraphSettings(_Section):
     max_retries: int = Field(default=8, ge=0, le=50)
     # Longest total time one request may spend waiting on throttling before ThrottledTooLong.
     max_throttle_wait_seconds: float = Field(default=300.0, gt=0)
-    # First back-off step when Graph gives no Retry-After; doubles each time (equal jitter: half to all of a step).
+    # First back-off step when Graph gives no Retry-After; doubles each time. Each wait is
+    # between half and all of its step (equal jitter).
     backoff_base_seconds: float = Field(default=1.0, gt=0)
     backoff_max_seconds: float = Field(default=60.0, gt=0)
 

@@ -157,7 +157,7 @@ class TenantGate:
         self._pacer.spent(path, self._clock())
 
     async def wait_for_slot(self, path: str) -> float:
-        """Sleep until ``path`` fits its known limit (most paths have none); return seconds slept."""
+        """Sleep until `path` fits its known limit (most have none); return seconds slept."""
         slept = 0.0
         while (delay := self.reserve(path)) > 0:
             await self._sleep(delay)
