@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.markup import escape
 
@@ -71,6 +70,18 @@ def _mount_emulator() -> None:
 _mount_emulator()
 
 
+def _usage_error(exc: typer.TyperException) -> None:
+    """Click's own errors (typer vendors click): bad options on one line, help text as it is."""
+    message = exc.format_message().strip()
+    if "\n" in message:  # the help page of a command group run without a subcommand
+        stderr().print(message, markup=False, highlight=False)
+        return
+    ctx = getattr(exc, "ctx", None)
+    hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
+    if message:
+        stderr().print(f"[bold red]error:[/] {escape(message)}{escape(hint)}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
     try:
@@ -78,13 +89,11 @@ def main(argv: list[str] | None = None) -> None:
     except RemitError as exc:
         stderr().print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(int(exc.exit_code))
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
+        # Abort: Ctrl-C (or end of input) at a prompt; typer turns other Ctrl-Cs into exit 130.
         stderr().print("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
-    except KeyboardInterrupt:
-        stderr().print("interrupted")
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except click.ClickException as exc:
-        exc.show()
+    except typer.TyperException as exc:  # click's usage errors, vendored by typer
+        _usage_error(exc)
         sys.exit(exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
