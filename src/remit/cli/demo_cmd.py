@@ -35,7 +35,9 @@ def demo(
         Path | None,
         typer.Option(help="Folder for the demo workspace (default: a new temporary folder)."),
     ] = None,
-    tenants: Annotated[int, typer.Option(min=1, max=200, help="Emulated client tenants.")] = 6,
+    tenants: Annotated[
+        int, typer.Option(min=1, max=200, help="Emulated client tenants (8 show every profile).")
+    ] = 8,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic tenants.")] = 1,
     port: Annotated[int, typer.Option(help="Web app port (taken: a free one is used).")] = 8000,
     serve: Annotated[
