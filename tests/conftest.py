@@ -6,30 +6,20 @@ teardown), for any test package that needs Graph on the wire.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-# Run from a checkout without `pip install -e .`: make `src/` importable.
-_SRC = Path(__file__).resolve().parents[1] / "src"
-if importlib.util.find_spec("remit") is None:  # pragma: no cover - depends on the environment
-    sys.path.insert(0, str(_SRC))
-
-if TYPE_CHECKING:
-    from remit.emulator.model import TenantSpec
-    from remit.emulator.server import EmulatorServer
+from remit.emulator.model import TenantSpec
+from remit.emulator.server import EmulatorServer
+from remit.emulator.state import EmulatorOptions
 
 
 @pytest.fixture
 def emulator_factory(tmp_path: Path) -> Iterator[Callable[..., EmulatorServer]]:
     """``start(tenants, **options)`` → a started ``EmulatorServer`` (options: EmulatorOptions)."""
-    from remit.emulator.server import EmulatorServer
-    from remit.emulator.state import EmulatorOptions
-
     started: list[EmulatorServer] = []
 
     def start(tenants: Sequence[TenantSpec], **options: Any) -> EmulatorServer:

@@ -35,6 +35,7 @@ PERMISSION_CODES = frozenset(
         "accessdenied",
         "authorization_identitynotfound",
         "authentication_msgraphpermissionmissing",  # audit and sign-in logs
+        "erroraccessdenied",  # Exchange Online (mail, calendar, contacts)
     }
 )
 DELTA_EXPIRED_CODES = frozenset({"syncstatenotfound", "resyncrequired", "syncstateinvalid"})
