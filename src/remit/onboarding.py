@@ -17,11 +17,11 @@ from remit.domain import TenantCredentials
 from remit.errors import InvalidInput
 from remit.graph import GraphClient, open_graph_client
 from remit.graph.permissions import ProbeResult, probe_permissions
+from remit.store.tenants import normalize_name
 from remit.workspace import Workspace
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
-_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,8 @@ def check_ids(tenant_id: str, client_id: str, name: str | None = None) -> None:
             f"--client-id {client_id!r} is not a GUID; copy the Application (client) ID "
             "from Entra admin center > App registrations"
         )
-    if name is not None and not _NAME.match(name):
-        raise InvalidInput(
-            f"--name {name!r}: use 1-63 lowercase letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
+    if name is not None:
+        normalize_name(name)  # the store's rule, checked before anything talks to Entra ID
 
 
 async def verify_credentials(

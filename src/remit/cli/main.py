@@ -79,7 +79,7 @@ def _usage_error(exc: typer.TyperException) -> None:
     ctx = getattr(exc, "ctx", None)
     hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
     if message:
-        stderr().print(f"[bold red]error:[/] {escape(message)}{escape(hint)}")
+        stderr().print(f"[bold red]error:[/] {escape(message.rstrip('.'))}{escape(hint)}")
 
 
 def main(argv: list[str] | None = None) -> None:

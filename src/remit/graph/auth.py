@@ -185,7 +185,8 @@ def translate_token_error(
     consent_url = f"{authority_host}/{tenant_id}/adminconsent?client_id={client_id}"
     secret_help = (
         f"create a new client secret in Entra admin center > App registrations > {client_id} > "
-        f"Certificates & secrets and run `remit tenant update {tenant_id} --secret NEW-SECRET`"
+        f"Certificates & secrets, then pipe its value into "
+        f"`remit tenant update {tenant_id} --client-secret -`"
     )
     where = f"tenant {tenant_id} (app {client_id})"
     if 7000222 in codes:
