@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class EmulatorProcess:
     info: dict[str, Any]
 
     def stop(self) -> None:
+        """Ask the emulator to stop (SIGTERM), kill it after 10 s, and reap it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -49,44 +51,72 @@ class EmulatorProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
 def start_emulator(
     state_dir: Path, tenants: int, seed: int, extra: Sequence[str] = ()
 ) -> EmulatorProcess:
-    """Start the emulator on a free port and wait for the JSON line it prints once it listens."""
+    """Start the emulator on a free port and wait for the JSON line it prints once it listens.
+
+    The child's stderr goes to ``state_dir/emulator.log`` (a pipe nobody reads would fill up and
+    stall it). If anything goes wrong while waiting, Ctrl-C included, the child is killed.
+    """
     command = [
         sys.executable, "-m", "remit.emulator", "serve",
         "--tenants", str(tenants), "--seed", str(seed), "--port", "0",
         "--state-dir", str(state_dir), "--json", *extra,
     ]  # fmt: skip
-    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
+    state_dir.mkdir(parents=True, exist_ok=True)
+    log_path = state_dir / "emulator.log"
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        line = _first_line(process, log_path)
+        info = json.loads(line)
+    except BaseException:
+        _kill(process)
+        raise
+    return EmulatorProcess(process, info)
+
+
+def _first_line(process: subprocess.Popen[str], log_path: Path) -> str:
     assert process.stdout is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
     deadline = time.monotonic() + EMULATOR_START_TIMEOUT
-    line = ""
-    while not line:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not selector.select(timeout=remaining):
-            process.kill()
-            raise DemoError(
-                "the Graph emulator did not start within a minute; run "
-                "`remit emulator serve` by hand to see why"
-            )
-        line = process.stdout.readline()
-        if not line and process.poll() is not None:
-            err = process.stderr.read().strip() if process.stderr else ""
-            last = err.splitlines()[-1] if err else f"exit code {process.returncode}"
-            raise DemoError(f"the Graph emulator exited at start: {last}")
-    selector.close()
-    return EmulatorProcess(process, json.loads(line))
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(timeout=remaining):
+                raise DemoError(
+                    "the Graph emulator did not start within a minute; run "
+                    "`remit emulator serve` by hand to see why"
+                )
+            line = process.stdout.readline()
+            if line.strip():
+                return line
+            if not line:  # end of its output: the child is exiting
+                with suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=5)
+                lines = log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                last = lines[-1] if lines else f"exit code {process.returncode}"
+                raise DemoError(f"the Graph emulator exited at start: {last}")
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
 
 
 def prepare_workspace(path: Path, emulator: dict[str, Any]) -> Workspace:

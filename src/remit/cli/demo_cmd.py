@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -30,6 +34,24 @@ def _fmt(value: object, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the demo as Ctrl-C does, so the emulator child is stopped with it."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def demo(
     path: Annotated[
         Path | None,
@@ -45,10 +67,16 @@ def demo(
     ] = True,
 ) -> None:
     """Run Remit end to end against emulated client tenants of different sizes and postures."""
-    out, err = stdout(), stderr()
+    err = stderr()
     folder = path or Path(tempfile.mkdtemp(prefix="remit-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     err.print(f"Starting the Graph emulator with {tenants} client tenants…")
+    with _sigterm_as_interrupt():
+        _run(folder, tenants, seed, port, serve)
+
+
+def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
+    out, err = stdout(), stderr()
     emulator = start_emulator(folder / "emulator", tenants, seed)
     try:
         workspace = prepare_workspace(folder / "workspace", emulator.info)

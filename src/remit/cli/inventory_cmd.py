@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Annotated
 
 import typer
@@ -16,7 +17,7 @@ from rich.table import Table
 from remit.cli.context import state
 from remit.cli.output import print_json, stderr, stdout, to_jsonable
 from remit.domain import CollectionStatus, EndpointResult
-from remit.errors import ExitCode, InvalidInput
+from remit.errors import ExitCode, InvalidInput, NotFound
 from remit.inventory.service import CollectionReport, TenantRef, collect_tenants, resolve_tenants
 
 app = typer.Typer(help="Collect and inspect configuration snapshots.", no_args_is_help=True)
@@ -154,6 +155,22 @@ def list_(
     stdout().print(table)
 
 
+_ID_SEGMENT = re.compile(
+    r"/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}/"
+)
+
+
+def _keys_hint(keys: Iterable[str]) -> str:
+    """The keys a snapshot has, with per-object keys (``groups/<id>/members``) only counted."""
+    every = sorted(keys)
+    plain = [k for k in every if not _ID_SEGMENT.search(k)]
+    per_object = [k for k in every if _ID_SEGMENT.search(k)]
+    hint = f"it has: {', '.join(plain)}"
+    if per_object:
+        hint += f", and {len(per_object)} per-object keys such as {per_object[0]}"
+    return hint
+
+
 @app.command("show")
 def show(
     ctx: typer.Context,
@@ -170,8 +187,8 @@ def show(
         if snapshot == "latest":
             info = repo.latest_usable()
             if info is None:
-                raise InvalidInput(
-                    f"tenant {row.name} has no snapshot yet; "
+                raise NotFound(
+                    f"tenant {row.name} has no usable snapshot yet; "
                     f"run `remit inventory collect -t {row.name}`"
                 )
             snapshot_id = info.id
@@ -182,8 +199,6 @@ def show(
         payloads = repo.load(snapshot_id)
     if key is not None:
         if key not in payloads:
-            raise InvalidInput(
-                f"snapshot {snapshot_id} has no key {key!r}; it has: {', '.join(sorted(payloads))}"
-            )
+            raise NotFound(f"snapshot {snapshot_id} has no key {key!r}; {_keys_hint(payloads)}")
         payloads = {key: payloads[key]}
     typer.echo(json.dumps(payloads, indent=2, ensure_ascii=False))

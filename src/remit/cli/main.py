@@ -42,6 +42,8 @@ def root(
             envvar="REMIT_WORKSPACE",
             help="Workspace folder (default: $REMIT_WORKSPACE or ~/.local/share/remit).",
             show_default=False,
+            # Remit checks the folder itself (exit 3 with what to do), not Click (exit 2).
+            readable=False,
         ),
     ] = None,
     version: Annotated[
@@ -85,7 +87,7 @@ def _usage_error(exc: typer.TyperException) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
     try:
-        code = app(args=argv, standalone_mode=False)
+        code = app(args=argv, prog_name="remit", standalone_mode=False)
     except RemitError as exc:
         stderr().print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(int(exc.exit_code))

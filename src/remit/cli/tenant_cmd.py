@@ -262,6 +262,7 @@ def remove(
             row = workspace.tenants(session).get(tenant)
             label = f"{row.name} ({row.tenant_id})"
         if not yes and not typer.confirm(f"Remove {label} and all its snapshots?"):
+            stderr().print(f"Kept {label}: nothing was removed.")
             raise typer.Exit(int(ExitCode.USAGE))
         with workspace.session() as session:
             workspace.tenants(session).remove(tenant)

@@ -40,9 +40,9 @@ class CollectionReport:
     tenant: TenantRef
     status: CollectionStatus
     snapshot_id: int | None
-    http_requests: int
-    throttled: int
-    retries: int
+    http_requests: int  # HTTP requests sent ($batch calls count once)
+    throttled: int  # 429 answers, top level and inside $batch
+    retries: int  # requests and sub-requests sent again
     bytes_received: int
     seconds: float
     error: str = ""
@@ -116,7 +116,11 @@ async def _collect_one(
         outcome = await collect_tenant(client, started)
         stats = client.stats
     finished = now()
-    totals = stats.total()
+    totals = stats.total()  # HTTP requests and bytes: $batch calls once, not their sub-requests
+    # Every 429 and retry, top level and inside $batch (the HTTP ledger alone misses the latter).
+    per_endpoint = stats.snapshot().values()
+    throttled = sum(s.throttled for s in per_endpoint)
+    retries = sum(s.retries for s in per_endpoint)
     snapshot_id = await asyncio.to_thread(
         _save, workspace, tenant, outcome, started, finished, stats.snapshot(), totals.requests
     )
@@ -125,8 +129,8 @@ async def _collect_one(
         status=outcome.status,
         snapshot_id=snapshot_id,
         http_requests=totals.requests,
-        throttled=totals.throttled,
-        retries=totals.retries,
+        throttled=throttled,
+        retries=retries,
         bytes_received=totals.bytes_received,
         seconds=loop.time() - clock,
         error=outcome.error,

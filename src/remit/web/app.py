@@ -16,10 +16,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.orm import Session
 
 from remit import __version__
 from remit.errors import NotFound, RemitError
 from remit.inventory.summary import summarize
+from remit.store.tenants import TenantInfo
 from remit.workspace import Workspace
 
 
@@ -28,28 +30,34 @@ def _template() -> Template:
     return Template((resources.files("remit.web") / "overview.html").read_text(encoding="utf-8"))
 
 
+def _row(workspace: Workspace, session: Session, tenant: TenantInfo) -> dict[str, Any]:
+    """A tenant and a summary of its last usable snapshot (never its credentials)."""
+    repo = workspace.snapshots(session, tenant)
+    last = repo.latest_usable()
+    row: dict[str, Any] = {
+        "name": tenant.name,
+        "tenant_id": tenant.tenant_id,
+        "display_name": tenant.display_name,
+        "primary_domain": tenant.primary_domain,
+        "snapshot": None,
+    }
+    if last is not None:
+        summary = summarize(repo.load(last.id))
+        row["snapshot"] = {
+            "id": last.id,
+            "status": last.status.value,
+            "finished_at": last.finished_at.isoformat(),
+            "http_requests": last.http_requests,
+            "summary": asdict(summary),
+        }
+    return row
+
+
 def _overview(workspace: Workspace) -> Iterator[dict[str, Any]]:
-    with workspace.session() as session:
+    # A read-only session: the dashboard never waits for (or blocks) a collection's writes.
+    with workspace.session(write=False) as session:
         for tenant in workspace.tenants(session).list():
-            repo = workspace.snapshots(session, tenant)
-            last = repo.latest_usable()
-            row: dict[str, Any] = {
-                "name": tenant.name,
-                "tenant_id": tenant.tenant_id,
-                "display_name": tenant.display_name,
-                "primary_domain": tenant.primary_domain,
-                "snapshot": None,
-            }
-            if last is not None:
-                summary = summarize(repo.load(last.id))
-                row["snapshot"] = {
-                    "id": last.id,
-                    "status": last.status.value,
-                    "finished_at": last.finished_at.isoformat(),
-                    "http_requests": last.http_requests,
-                    "summary": asdict(summary),
-                }
-            yield row
+            yield _row(workspace, session, tenant)
 
 
 def _cell(value: object) -> str:
@@ -106,6 +114,12 @@ def create_app(workspace: Workspace) -> FastAPI:
     @app.get("/api/tenants")
     def tenants() -> list[dict[str, Any]]:
         return list(_overview(workspace))
+
+    @app.get("/api/tenants/{tenant}")
+    def one_tenant(tenant: str) -> dict[str, Any]:
+        """One tenant by name, id or domain; an unknown one is a 404 problem document."""
+        with workspace.session(write=False) as session:
+            return _row(workspace, session, workspace.tenants(session).get(tenant))
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:

@@ -1,0 +1,173 @@
+"""`remit demo` as a real process: emulator child, workspace, collection, web app, Ctrl-C.
+
+Output is read line by line with a deadline (a reader thread feeds a queue), never by sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+import httpx
+import pytest
+
+from remit.emulator.synthetic import tenant_header
+from remit.workspace import Workspace
+
+REMIT = str(Path(sys.executable).with_name("remit"))
+DEADLINE = 90.0  # seconds for the demo to get going on a slow, busy machine
+EMULATOR_LINE = re.compile(r"Emulator: https://127\.0\.0\.1:(\d+)")
+WEB_LINE = re.compile(r"Web app on (http://127\.0\.0\.1:\d+/)")
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
+    env["COLUMNS"] = "200"
+    return env
+
+
+def _names(count: int) -> list[str]:
+    """The short names the demo gives the first ``count`` synthetic tenants of book 1."""
+    return [tenant_header(i, 1).primary_domain.split(".")[0] for i in range(count)]
+
+
+def _port_is_closed(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(5)
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+class Lines:
+    """The lines of a child's stdout, each waited for with a deadline."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+        self._queue.put(None)
+
+    def until(self, pattern: re.Pattern[str], timeout: float = DEADLINE) -> re.Match[str]:
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, end - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(
+                    f"no line matching {pattern.pattern!r} within {timeout} s; got:\n"
+                    + "".join(self.seen)
+                ) from None
+            if line is None:
+                raise AssertionError(
+                    f"output ended before {pattern.pattern!r}:\n{''.join(self.seen)}"
+                )
+            self.seen.append(line)
+            match = pattern.search(line)
+            if match:
+                return match
+
+
+@pytest.fixture
+def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
+    """`remit demo --port 0 --tenants 2` running and serving; killed at teardown if still alive."""
+    process = subprocess.Popen(
+        [REMIT, "demo", "--port", "0", "--tenants", "2", "--path", str(tmp_path / "demo")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
+    )
+    assert process.stdout is not None
+    try:
+        yield process, Lines(process.stdout)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def test_demo_without_serving_collects_every_tenant_and_stops_the_emulator(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "demo"
+
+    done = subprocess.run(
+        [REMIT, "demo", "--no-serve", "--tenants", "3", "--path", str(folder)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=DEADLINE,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    rows = {
+        line.split("│")[1].strip(): line
+        for line in done.stdout.splitlines()
+        if line.startswith("│")
+    }
+    assert sorted(rows) == sorted(_names(3))
+    for row in rows.values():
+        assert re.search(r"│ (complete|partial) +│ \d+ +│$", row), row
+    with Workspace.open(folder / "workspace") as workspace, workspace.session() as session:
+        tenants = workspace.tenants(session).list()
+        assert sorted(t.name for t in tenants) == sorted(_names(3))
+        for tenant in tenants:
+            assert workspace.snapshots(session, tenant).latest_usable() is not None
+    port = EMULATOR_LINE.search(done.stdout)
+    assert port is not None, done.stdout
+    assert _port_is_closed(int(port.group(1)))
+
+
+def test_demo_serves_the_web_app_until_ctrl_c_and_leaves_no_emulator_behind(
+    serving: tuple[subprocess.Popen[str], Lines],
+) -> None:
+    process, lines = serving
+    emulator_port = int(lines.until(EMULATOR_LINE).group(1))
+    url = lines.until(WEB_LINE).group(1)
+
+    page = httpx.get(url, timeout=10, trust_env=False)
+
+    assert page.status_code == 200
+    for name in _names(2):
+        assert name in page.text
+    assert not _port_is_closed(emulator_port)  # still serving the web app's tenants
+
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=15)
+
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in err
+    assert "Demo stopped." in err
+    assert _port_is_closed(emulator_port)
+    assert _port_is_closed(int(url.rsplit(":", 1)[1].strip("/")))
+
+
+def test_demo_stops_its_emulator_on_sigterm_too(
+    serving: tuple[subprocess.Popen[str], Lines],
+) -> None:
+    process, lines = serving
+    emulator_port = int(lines.until(EMULATOR_LINE).group(1))
+    lines.until(WEB_LINE)
+
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=15)
+
+    assert process.returncode in (0, 130)
+    assert "Traceback" not in err
+    assert _port_is_closed(emulator_port)
