@@ -5,6 +5,7 @@ Output is read line by line with a deadline (a reader thread feeds a queue), nev
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -48,12 +49,13 @@ def _port_is_closed(port: int) -> bool:
 
 
 class Lines:
-    """The lines of a child's stdout, each waited for with a deadline."""
+    """The lines of a child's output stream, pumped by a thread; each waited for with a deadline."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._queue: queue.Queue[str | None] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+        self._thread = threading.Thread(target=self._pump, args=(stream,), daemon=True)
+        self._thread.start()
 
     def _pump(self, stream: IO[str]) -> None:
         for line in stream:
@@ -79,48 +81,74 @@ class Lines:
             if match:
                 return match
 
+    def rest(self, timeout: float = 15) -> str:
+        """All of the stream, once the child has closed it."""
+        self._thread.join(timeout)
+        while True:
+            try:
+                line = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+        return "".join(self.seen)
+
+
+class Demo:
+    """A `remit demo` child in its own process group, with both output streams pumped."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [REMIT, "demo", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=_env(),
+            start_new_session=True,  # so that teardown can stop it with its emulator child
+        )
+        assert self.process.stdout is not None
+        assert self.process.stderr is not None
+        self.out = Lines(self.process.stdout)
+        self.err = Lines(self.process.stderr)
+
+    def stop_with(self, signum: int, timeout: float = 20) -> tuple[int, str]:
+        """Send ``signum`` to the demo (not its group) and wait; (exit code, stderr)."""
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout)
+        return code, self.err.rest()
+
+    def kill_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
 
 @pytest.fixture
-def serving(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Lines]]:
-    """`remit demo --port 0 --tenants 2` running and serving; killed at teardown if still alive."""
-    process = subprocess.Popen(
-        [REMIT, "demo", "--port", "0", "--tenants", "2", "--path", str(tmp_path / "demo")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=_env(),
-    )
-    assert process.stdout is not None
+def serving(tmp_path: Path) -> Iterator[Demo]:
+    """`remit demo --port 0 --tenants 2` serving; its process group is killed at teardown."""
+    demo = Demo("--port", "0", "--tenants", "2", "--path", str(tmp_path / "demo"))
     try:
-        yield process, Lines(process.stdout)
+        yield demo
     finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=30)
+        demo.kill_group()
 
 
 def test_demo_without_serving_collects_every_tenant_and_stops_the_emulator(
     tmp_path: Path,
 ) -> None:
     folder = tmp_path / "demo"
+    demo = Demo("--no-serve", "--tenants", "3", "--path", str(folder))
+    try:
+        code = demo.process.wait(DEADLINE)
+        out, err = demo.out.rest(), demo.err.rest()
+    finally:
+        demo.kill_group()
 
-    done = subprocess.run(
-        [REMIT, "demo", "--no-serve", "--tenants", "3", "--path", str(folder)],
-        capture_output=True,
-        text=True,
-        env=_env(),
-        timeout=DEADLINE,
-        check=False,
-    )
-
-    assert done.returncode == 0, done.stderr
-    assert "Traceback" not in done.stderr
-    rows = {
-        line.split("│")[1].strip(): line
-        for line in done.stdout.splitlines()
-        if line.startswith("│")
-    }
+    assert code == 0, err
+    assert "Traceback" not in err
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
     assert sorted(rows) == sorted(_names(3))
     for row in rows.values():
         assert re.search(r"│ (complete|partial) +│ \d+ +│$", row), row
@@ -129,17 +157,16 @@ def test_demo_without_serving_collects_every_tenant_and_stops_the_emulator(
         assert sorted(t.name for t in tenants) == sorted(_names(3))
         for tenant in tenants:
             assert workspace.snapshots(session, tenant).latest_usable() is not None
-    port = EMULATOR_LINE.search(done.stdout)
-    assert port is not None, done.stdout
+    port = EMULATOR_LINE.search(out)
+    assert port is not None, out
     assert _port_is_closed(int(port.group(1)))
 
 
 def test_demo_serves_the_web_app_until_ctrl_c_and_leaves_no_emulator_behind(
-    serving: tuple[subprocess.Popen[str], Lines],
+    serving: Demo,
 ) -> None:
-    process, lines = serving
-    emulator_port = int(lines.until(EMULATOR_LINE).group(1))
-    url = lines.until(WEB_LINE).group(1)
+    emulator_port = int(serving.out.until(EMULATOR_LINE).group(1))
+    url = serving.out.until(WEB_LINE).group(1)
 
     page = httpx.get(url, timeout=10, trust_env=False)
 
@@ -148,26 +175,21 @@ def test_demo_serves_the_web_app_until_ctrl_c_and_leaves_no_emulator_behind(
         assert name in page.text
     assert not _port_is_closed(emulator_port)  # still serving the web app's tenants
 
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=15)
+    code, err = serving.stop_with(signal.SIGINT)
 
-    assert process.returncode in (0, 130)
+    assert code in (0, 130)
     assert "Traceback" not in err
     assert "Demo stopped." in err
     assert _port_is_closed(emulator_port)
     assert _port_is_closed(int(url.rsplit(":", 1)[1].strip("/")))
 
 
-def test_demo_stops_its_emulator_on_sigterm_too(
-    serving: tuple[subprocess.Popen[str], Lines],
-) -> None:
-    process, lines = serving
-    emulator_port = int(lines.until(EMULATOR_LINE).group(1))
-    lines.until(WEB_LINE)
+def test_demo_stops_its_emulator_on_sigterm_too(serving: Demo) -> None:
+    emulator_port = int(serving.out.until(EMULATOR_LINE).group(1))
+    serving.out.until(WEB_LINE)
 
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=15)
+    code, err = serving.stop_with(signal.SIGTERM)
 
-    assert process.returncode in (0, 130)
+    assert code in (0, 130)
     assert "Traceback" not in err
     assert _port_is_closed(emulator_port)

@@ -70,19 +70,6 @@ def test_a_folder_without_settings_is_not_a_workspace(cli: Cli, tmp_path: Path) 
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any folder: no permission to deny")
-def test_an_unreadable_workspace_exits_3(ready: Cli) -> None:
-    assert ready.workspace is not None
-    ready.workspace.chmod(0)
-    try:
-        result = ready("tenant", "list")
-    finally:
-        ready.workspace.chmod(0o700)
-
-    assert result.code == 3
-    assert "permission denied" in result.one_error_line()
-
-
 def test_a_workspace_the_user_may_not_enter_exits_3(
     ready: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +119,8 @@ def test_a_database_with_garbage_in_the_middle_exits_4(
     ready: Cli, tenants: list[TenantSpec]
 ) -> None:
     database = _collected(ready, tenants[0])
+    wal = database.with_name("remit.db-wal")
+    assert not wal.exists() or wal.stat().st_size == 0  # every page is in remit.db itself
     size = database.stat().st_size
     with database.open("r+b") as file:  # keep SQLite's header; wreck the pages after it
         file.seek(size // 4)

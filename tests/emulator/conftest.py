@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from emulator.factories import make_tenant
-from emulator.helpers import Session
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
 from remit.emulator.state import EmulatorOptions
+
+from .factories import make_tenant
+from .helpers import Session
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,11 @@ import msal
 import pytest
 import requests
 
-from emulator.certs import client_assertion, make_certificate
-from emulator.factories import make_tenant
-from emulator.helpers import GRAPH_SCOPE, Session, error_of
 from remit.emulator.server import EmulatorServer
+
+from .certs import client_assertion, make_certificate
+from .factories import make_tenant
+from .helpers import GRAPH_SCOPE, Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

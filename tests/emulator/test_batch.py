@@ -7,8 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator.helpers import Session, error_of
 from remit.emulator.server import EmulatorServer
+
+from .helpers import Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import selectors
@@ -18,14 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from typer.testing import CliRunner
 
 import remit
-from emulator.helpers import GRAPH_SCOPE
 from remit.emulator.cli import app
 
-HAS_SYNTHETIC = importlib.util.find_spec("remit.emulator.synthetic") is not None
+from .helpers import GRAPH_SCOPE
+
 FIXTURE = {
     "_emulator": {"tenantId": "cli-tenant", "clientId": "cli-client", "clientSecret": "cli~secret"},
     "organization": {"value": [{"id": "cli-tenant", "displayName": "CLI Corp"}]},
@@ -106,7 +104,6 @@ def test_serve_json_prints_one_line_and_stops_on_sigterm(tmp_path: Path) -> None
         assert process.wait(timeout=20) == 0
 
 
-@pytest.mark.skipif(not HAS_SYNTHETIC, reason="remit.emulator.synthetic is not available")
 def test_serve_synthetic_tenants(tmp_path: Path) -> None:
     with serving("--tenants", "2", "--seed", "3", "--state-dir", str(tmp_path)) as (info, _):
         assert len(info["tenants"]) == 2
@@ -120,7 +117,7 @@ def test_bad_fixture_exits_9_with_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--tenants", "0", "--fixture", str(fixture)])
     assert result.exit_code == 9
     assert result.stderr.strip() == (
-        "error: fixture.json: line 2, column 26: Expecting property name enclosed in double quotes"
+        f"error: {fixture}: line 2, column 26: Expecting property name enclosed in double quotes"
     )
 
 
@@ -158,11 +155,10 @@ def test_scenario_apply_needs_a_ca_bundle_and_well_formed_params(tmp_path: Path)
 
 
 def test_scenario_apply_against_a_running_emulator(tmp_path: Path) -> None:
-    from emulator.factories import make_tenant
     from remit.emulator.server import EmulatorServer
 
-    if not importlib.util.find_spec("remit.emulator.scenarios"):
-        pytest.skip("remit.emulator.scenarios is not available")
+    from .factories import make_tenant
+
     with EmulatorServer([make_tenant()], state_dir=tmp_path) as server:
         args = ["--url", server.url, "--ca-bundle", str(server.ca_bundle)]
         runner = CliRunner()

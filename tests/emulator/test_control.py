@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 
-import pytest
-
-from emulator.factories import make_tenant
-from emulator.helpers import Session
 from remit.emulator.app import build_app
 from remit.emulator.server import EmulatorServer
 from remit.emulator.state import EmulatorState
 
+from .factories import make_tenant
+from .helpers import Session
+
 Start = Callable[..., tuple[EmulatorServer, Session]]
-HAS_SCENARIOS = importlib.util.find_spec("remit.emulator.scenarios") is not None
 
 
 def test_tenants_lists_credentials(contoso: Session) -> None:
@@ -94,7 +91,6 @@ async def test_control_api_answers_loopback_clients_only() -> None:
     assert b"loopback" in sent[1]["body"]  # type: ignore[operator]
 
 
-@pytest.mark.skipif(not HAS_SCENARIOS, reason="remit.emulator.scenarios is not available")
 def test_scenarios_are_listed_and_applied(start: Start) -> None:
     _server, session = start()
     names = {s["name"] for s in session.control("GET", "scenarios").json()["scenarios"]}

@@ -5,11 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-try:
-    from tests.support import csdl
-except ModuleNotFoundError:  # tests/ itself is on sys.path (no tests/__init__.py)
-    from support import csdl  # type: ignore[no-redef]
+from tests.support import csdl
 
 USER_ID = "7b6d69c2-f92e-436d-81c6-578afdcee7ab"
 GA = "62e90394-69f5-4237-9190-012177145e10"

@@ -5,14 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from tests.support import csdl
 
 from remit.emulator.scenarios import SCENARIOS, ScenarioError
 from remit.emulator.synthetic import PROFILE_CYCLE, PROFILES, generate_tenant
-
-try:
-    from tests.support import csdl
-except ModuleNotFoundError:  # tests/ itself is on sys.path (no tests/__init__.py)
-    from support import csdl  # type: ignore[no-redef]
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 BOOK = [(1, index) for index in range(12)] + [(2, index) for index in range(8)]

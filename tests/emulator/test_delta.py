@@ -6,8 +6,9 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from emulator.helpers import Session, error_of
 from remit.emulator.server import EmulatorServer
+
+from .helpers import Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 

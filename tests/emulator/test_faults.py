@@ -7,11 +7,12 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from emulator.factories import make_tenant
-from emulator.helpers import Session, error_of
 from remit.emulator.faults import FaultSet, rule_from_json
 from remit.emulator.server import EmulatorServer
 from remit.emulator.state import EmulatorOptions
+
+from .factories import make_tenant
+from .helpers import Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 

@@ -77,7 +77,7 @@ def test_malformed_json_names_file_line_and_column(tmp_path: Path) -> None:
     path = _write(tmp_path, '{\n  "users": {"value": []}\n  "groups": {"value": []}\n}\n')
     with pytest.raises(FixtureError) as caught:
         load_fixture(path)
-    assert str(caught.value) == "fixture.json: line 3, column 3: Expecting ',' delimiter"
+    assert str(caught.value) == f"{path}: line 3, column 3: Expecting ',' delimiter"
     assert caught.value.exit_code == 9
 
 

@@ -7,9 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from emulator.helpers import Session, error_of
 from remit.emulator.responses import GRAPH_JSON
 from remit.emulator.schema import USER_DEFAULT_PROPERTIES
+
+from .helpers import Session, error_of
 
 EVENTUAL = {"ConsistencyLevel": "eventual"}
 DOMAIN = "contoso.onmicrosoft.com"

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator.factories import make_tenant
-from emulator.helpers import Session, error_of
 from remit.emulator.model import LICENSE_ENTRA_P1, LICENSE_INTUNE
 from remit.emulator.server import EmulatorServer
+
+from .factories import make_tenant
+from .helpers import Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 DENIED = ("Authorization_RequestDenied", "Insufficient privileges to complete the operation.")

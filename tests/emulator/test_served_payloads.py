@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support import csdl
 
-from emulator.helpers import Session
 from remit.emulator.endpoints import path_template
 from remit.emulator.server import EmulatorServer
 from remit.emulator.state import EmulatorOptions
 
-try:
-    from support import csdl
-except ModuleNotFoundError:  # pragma: no cover - tests/support is written alongside
-    csdl = None  # type: ignore[assignment]
+from .helpers import Session
 
-pytestmark = pytest.mark.skipif(
-    csdl is None or importlib.util.find_spec("remit.emulator.synthetic") is None,
-    reason="needs remit.emulator.synthetic and tests/support/csdl.py",
-)
 TENANTS = 8  # one of each profile
 SAMPLES_PER_TEMPLATE = 2
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator.factories import make_tenant
-from emulator.helpers import tls_context
 from remit.emulator.errors import PortInUse
 from remit.emulator.server import EmulatorServer
 from remit.emulator.tls import make_tls_files
+
+from .factories import make_tenant
+from .helpers import tls_context
 
 
 def test_addresses_and_tls_material(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator.factories import make_tenant
-from emulator.helpers import Session, error_of
 from remit.emulator.clock import EmulatorClock
 from remit.emulator.endpoints import (
     CA_BUCKET,
@@ -21,6 +19,9 @@ from remit.emulator.graph import _cost
 from remit.emulator.odata import parse_query
 from remit.emulator.server import EmulatorServer
 from remit.emulator.throttling import Throttler, identity_capacity
+
+from .factories import make_tenant
+from .helpers import Session, error_of
 
 Start = Callable[..., tuple[EmulatorServer, Session]]
 

@@ -87,7 +87,7 @@ def _line_of_key(text: str, key: str) -> int | None:
 def _fail(path: Path, text: str, key: str | None, message: str) -> FixtureError:
     line = _line_of_key(text, key) if key is not None else None
     where = f"line {line}: " if line is not None else ""
-    return FixtureError(f"{path.name}: {where}{message}")
+    return FixtureError(f"{path}: {where}{message}")
 
 
 def load_fixture(path: Path) -> TenantSpec:
@@ -100,14 +100,14 @@ def load_fixture(path: Path) -> TenantSpec:
         text = raw.decode("utf-8-sig")
         document = json.loads(text)
     except UnicodeDecodeError:
-        raise FixtureError(f"{path.name}: not UTF-8 text") from None
+        raise FixtureError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise FixtureError(
-            f"{path.name}: line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
     if not isinstance(document, dict):
         raise FixtureError(
-            f"{path.name}: the top level must be a JSON object mapping Graph paths to bodies, "
+            f"{path}: the top level must be a JSON object mapping Graph paths to bodies, "
             f"not {type(document).__name__}"
         )
     meta = document.pop(RESERVED_KEY, {})
