@@ -102,9 +102,7 @@ def load_fixture(path: Path) -> TenantSpec:
     except UnicodeDecodeError:
         raise FixtureError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise FixtureError(
-            f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}"
-        ) from None
+        raise FixtureError(f"{path}: line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
     if not isinstance(document, dict):
         raise FixtureError(
             f"{path}: the top level must be a JSON object mapping Graph paths to bodies, "
