@@ -394,6 +394,7 @@ def machine() -> dict[str, Any]:
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     levels: list[LevelResult] = []
+    started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="remit-bench-") as tmp:
         root = Path(tmp)
         progress(f"starting the emulator: {args.tenants} tenants, {args.latency_ms} ms latency")
@@ -415,7 +416,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 progress(f"  done in {run.wall_seconds:.1f} s")
     return {
         "command": " ".join([shown_path(sys.executable), *sys.argv]),
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
         "tenants": args.tenants,
         "latency_ms": args.latency_ms,
