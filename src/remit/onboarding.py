@@ -85,7 +85,7 @@ async def probe_tenant(
     workspace: Workspace, ref: str, *, client: GraphClient | None = None
 ) -> TenantTestReport:
     """Get a token, probe every permission Remit uses, and record the result on the tenant."""
-    with workspace.session() as session:
+    with workspace.session(write=False) as session:
         repo = workspace.tenants(session)
         tenant = repo.get(ref)
         credentials = repo.credentials(tenant)

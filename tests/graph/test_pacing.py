@@ -92,3 +92,14 @@ async def test_a_batch_holds_back_the_second_conditional_access_read_to_a_later_
         "/users",
         "/identity/conditionalAccess/namedLocations",
     ]
+
+
+def test_the_interval_counts_from_the_answer_not_from_the_send() -> None:
+    pacer = Pacer()
+    assert pacer.reserve("identity/conditionalAccess/policies", 0.0) == 0
+    pacer.answered("identity/conditionalAccess/policies", 0.9)  # Graph saw it late
+    assert pacer.reserve("identity/conditionalAccess/namedLocations", 1.3) == pytest.approx(
+        CA_INTERVAL - 0.4
+    )
+    pacer.answered("users", 5.0)  # paths without a known limit change nothing
+    assert pacer.reserve("identity/conditionalAccess/namedLocations", 0.9 + CA_INTERVAL) == 0

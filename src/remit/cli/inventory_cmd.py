@@ -134,7 +134,7 @@ def list_(
     json_output: JsonOption = False,
 ) -> None:
     """List a tenant's snapshots, newest first."""
-    with state(ctx).open() as workspace, workspace.session() as session:
+    with state(ctx).open() as workspace, workspace.session(write=False) as session:
         row = workspace.tenants(session).get(tenant)
         snapshots = workspace.snapshots(session, row).list(limit=limit)
     if json_output:
@@ -181,7 +181,7 @@ def show(
     ] = None,
 ) -> None:
     """Print a snapshot's Graph JSON (all of it, or one key) — the emulator's fixture format."""
-    with state(ctx).open() as workspace, workspace.session() as session:
+    with state(ctx).open() as workspace, workspace.session(write=False) as session:
         row = workspace.tenants(session).get(tenant)
         repo = workspace.snapshots(session, row)
         if snapshot == "latest":

@@ -136,7 +136,7 @@ def update(
 ) -> None:
     """Rotate a tenant's secret or certificate, change its app or its short name."""
     with state(ctx).open() as workspace:
-        with workspace.session() as session:
+        with workspace.session(write=False) as session:
             repo = workspace.tenants(session)
             current = repo.get(tenant)
             old = repo.credentials(current)
@@ -187,7 +187,7 @@ def _tenant_row(tenant: TenantInfo) -> dict[str, Any]:
 @app.command("list")
 def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the tenants with their last snapshot."""
-    with state(ctx).open() as workspace, workspace.session() as session:
+    with state(ctx).open() as workspace, workspace.session(write=False) as session:
         rows = []
         for tenant in workspace.tenants(session).list():
             last = workspace.snapshots(session, tenant).latest_usable()
@@ -219,7 +219,7 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """Show one tenant: credentials (never the secret), last test, recent snapshots."""
-    with state(ctx).open() as workspace, workspace.session() as session:
+    with state(ctx).open() as workspace, workspace.session(write=False) as session:
         info = workspace.tenants(session).get(tenant)
         row = _tenant_row(info)
         row["snapshots"] = to_jsonable(workspace.snapshots(session, info).list(limit=10))
@@ -258,7 +258,7 @@ def remove(
 ) -> None:
     """Remove a tenant with its credentials and snapshots."""
     with state(ctx).open() as workspace:
-        with workspace.session() as session:
+        with workspace.session(write=False) as session:
             row = workspace.tenants(session).get(tenant)
             label = f"{row.name} ({row.tenant_id})"
         if not yes and not typer.confirm(f"Remove {label} and all its snapshots?"):

@@ -206,6 +206,8 @@ async def _run_chunk(client: GraphClient, items: list[_Item]) -> None:
             force_refresh=force_refresh,
             validate=_validate_batch_body,
         )
+        for item in pending:  # the paced limits count from the answer, not from the send
+            client.gate.answered(item.url)
         answers = {r["id"]: r for r in body["responses"]}
         retry: list[_Item] = []
         pause = 0.0

@@ -372,6 +372,8 @@ class GraphClient:
             except httpx.TransportError:
                 self.stats.record(endpoint, retry=retry, error=True, bytes_sent=sent)
                 raise
+            finally:
+                self.gate.answered(path)
         self.stats.record(
             endpoint,
             status=response.status_code,

@@ -78,6 +78,17 @@ class Pacer:
             return 0.0
         return (1.0 - tokens) * limit.per_seconds * SAFETY_FACTOR / limit.requests
 
+    def answered(self, path: str, now: float) -> None:
+        """The request for ``path`` got its answer: refill from now, not from when it was sent.
+
+        Graph counts a request when it arrives, which may be most of a round trip after the
+        client reserved its slot; not crediting the time in flight keeps the next request of the
+        same limit a full interval behind this one's arrival.
+        """
+        limit = limit_for(path)
+        if limit is not None:
+            self._updated[limit.name] = max(self._updated.get(limit.name, now), now)
+
     def spent(self, path: str, now: float) -> None:
         """Graph throttled ``path``: empty its bucket, as Graph counts throttled requests too."""
         limit = limit_for(path)

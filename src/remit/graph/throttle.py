@@ -151,6 +151,10 @@ class TenantGate:
         """Take a slot under Graph's known low limits for ``path``; 0, or seconds to wait."""
         return self._pacer.reserve(path, self._clock())
 
+    def answered(self, path: str) -> None:
+        """The request for ``path`` is over: its known limit's next slot counts from now."""
+        self._pacer.answered(path, self._clock())
+
     def throttled(self, path: str) -> None:
         """Graph answered 429 for ``path``: its known limit has no room left (throttled requests
         count too), so the next slot is a full interval away."""

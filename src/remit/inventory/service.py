@@ -65,7 +65,7 @@ class _NoProgress:
 
 def resolve_tenants(workspace: Workspace, refs: Sequence[str] | None) -> list[TenantRef]:
     """The tenants named by ``refs`` (names, ids or domains), or every tenant when None."""
-    with workspace.session() as session:
+    with workspace.session(write=False) as session:
         repo = workspace.tenants(session)
         rows = repo.list() if refs is None else [repo.get(ref) for ref in refs]
         return [TenantRef(name=t.name, tenant_id=t.tenant_id) for t in rows]
@@ -105,10 +105,8 @@ async def _collect_one(
     factory: ClientFactory,
     now: Callable[[], datetime],
 ) -> CollectionReport:
-    with workspace.session() as session:
-        credentials = workspace.tenants(session).credentials(
-            workspace.tenants(session).get(tenant.tenant_id)
-        )
+    with workspace.session(write=False) as session:
+        credentials = workspace.tenants(session).credentials(tenant.tenant_id)
     started = now()
     loop = asyncio.get_running_loop()
     clock = loop.time()
