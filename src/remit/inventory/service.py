@@ -116,11 +116,11 @@ async def _collect_one(
     finished = now()
     totals = stats.total()  # HTTP requests and bytes: $batch calls once, not their sub-requests
     # Every 429 and retry, top level and inside $batch (the HTTP ledger alone misses the latter).
-    per_endpoint = stats.snapshot().values()
-    throttled = sum(s.throttled for s in per_endpoint)
-    retries = sum(s.retries for s in per_endpoint)
+    per_endpoint = stats.snapshot()
+    throttled = sum(s.throttled for s in per_endpoint.values())
+    retries = sum(s.retries for s in per_endpoint.values())
     snapshot_id = await asyncio.to_thread(
-        _save, workspace, tenant, outcome, started, finished, stats.snapshot(), totals.requests
+        _save, workspace, tenant, outcome, started, finished, per_endpoint, totals.requests
     )
     return CollectionReport(
         tenant=tenant,
