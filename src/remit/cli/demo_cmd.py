@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 import signal
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ from remit.cli.output import stderr, stdout
 from remit.cli.web_cmd import bind_socket, run_web
 from remit.demo import collect, onboard_all, prepare_workspace, start_emulator
 from remit.errors import AddressInUse
+from remit.inventory.summary import SnapshotSummary
 
 
 def register(app: typer.Typer) -> None:
@@ -27,11 +30,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _fmt(value: object, suffix: str = "") -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "on" if value else "[red]off[/]"
-    return f"{value}{suffix}"
+    return "n/a" if value is None else f"{value}{suffix}"
 
 
 @contextmanager
@@ -50,6 +49,21 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _security_defaults(summary: SnapshotSummary | None) -> str:
+    """On, off, or n/a; "off" is a finding only when no conditional access replaces it."""
+    if summary is None or summary.security_defaults is None:
+        return "n/a"
+    if summary.security_defaults:
+        return "on"
+    return "off" if summary.ca_policies_enabled else "[red]off[/]"
+
+
+def _executable() -> str:
+    """How the user ran Remit (`.venv/bin/remit` under `make demo`), for copy-and-paste hints."""
+    argv0 = Path(sys.argv[0])
+    return shlex.quote(str(argv0)) if argv0.name == "remit" and argv0.parent.name else "remit"
 
 
 def demo(
@@ -99,17 +113,18 @@ def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
                     _fmt(summary.guests if summary else None),
                     _fmt(summary.global_admins if summary else None),
                     _fmt(summary.ca_policies_enabled if summary else None),
-                    _fmt(summary.security_defaults if summary else None),
+                    _security_defaults(summary),
                     _fmt(summary.mfa_registered_percent if summary else None, "%"),
                     report.status.value,
                     str(report.http_requests),
                 )
             out.print(table)
             print_missing([report for report, _ in results])
+            remit = f"{_executable()} -w {shlex.quote(str(workspace.path))}"
             out.print(
                 f"Emulator: {emulator.info['url']}  ·  workspace: {workspace.path}\n"
-                f"Try: remit -w {workspace.path} tenant list   ·   "
-                f"remit -w {workspace.path} inventory show latest -t {refs[0].name} --key users"
+                f"Try: {remit} tenant list\n"
+                f"     {remit} inventory show latest -t {refs[0].name} --key users"
             )
             if not serve:
                 return
@@ -122,4 +137,4 @@ def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
             run_web(workspace, sock)
     finally:
         emulator.stop()
-        err.print("Demo stopped.")
+        err.print(f"Demo stopped. Its files stay in {folder} (`rm -r {folder}` removes them).")

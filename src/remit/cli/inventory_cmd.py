@@ -96,7 +96,7 @@ def describe_missing(results: Sequence[EndpointResult]) -> list[str]:
             cause = f"no {result.license} licence"
         else:
             cause = result.outcome.value.replace("_", " ")
-        by_cause[cause].append(result.key.rsplit("/", 1)[-1])
+        by_cause[cause].append(result.key.removeprefix("roleManagement/directory/"))
     return [f"{cause}: {', '.join(keys)}" for cause, keys in by_cause.items()]
 
 
