@@ -103,3 +103,15 @@ def test_the_interval_counts_from_the_answer_not_from_the_send() -> None:
     )
     pacer.answered("users", 5.0)  # paths without a known limit change nothing
     assert pacer.reserve("identity/conditionalAccess/namedLocations", 0.9 + CA_INTERVAL) == 0
+
+
+async def test_a_batch_sends_at_most_four_requests_per_mailbox_per_round() -> None:
+    server = BatchServer(lambda sub: (200, {"Content-Type": "application/json"}, {"value": []}))
+    requests = [BatchRequest(url=f"users/alice/mailFolders/f{i}/messages") for i in range(6)] + [
+        BatchRequest(url=f"users/bob/messages/m{i}") for i in range(3)
+    ]
+    async with make_client(server) as client:
+        responses = await client.batch(requests)
+    assert all(r.ok for r in responses)
+    rounds = [sorted(sub["url"].split("/")[2] for sub in call) for call in server.calls]
+    assert rounds == [["alice"] * 4 + ["bob"] * 3, ["alice"] * 2]

@@ -4,7 +4,9 @@ A list longer than 20 is split into chunks (requests linked by ``dependsOn`` sta
 chunk); chunks run concurrently, limited by the tenant's gate like any request. Within a
 chunk, each round posts the pending sub-requests; the whole call gets the client's ordinary
 retry policy (transport errors, 5xx, a 429 at top level, truncated or malformed JSON).
-Sub-responses are then sorted out one by one:
+Before each round, sub-requests that would break one of Graph's known low per-tenant limits
+(see :mod:`remit.graph.pacing`), or that would put more than four requests on one mailbox, are
+held back for a later round. Sub-responses are then sorted out one by one:
 
 - 2xx: done;
 - 429: retried in a later round after its own ``Retry-After`` (or a back-off), and the tenant
@@ -30,7 +32,7 @@ from remit.graph.errors import graph_error_from_response, parse_error_body
 from remit.graph.models import BatchRequest, BatchResponse
 from remit.graph.retry import RETRYABLE_STATUS, Attempts, Failure, give_up_error
 from remit.graph.stats import endpoint_template
-from remit.graph.throttle import parse_retry_after
+from remit.graph.throttle import mailbox_key, parse_retry_after
 from remit.graph.urls import ForeignUrlError
 
 if TYPE_CHECKING:
@@ -164,17 +166,27 @@ async def run_batch(client: GraphClient, requests: Sequence[BatchRequest]) -> li
     return [r for r in responses if r is not None]
 
 
-def _paced(client: GraphClient, pending: list[_Item]) -> tuple[list[_Item], list[_Item], float]:
-    """Split ``pending`` into what fits Graph's known low limits now and what must wait.
+def _admissible(
+    client: GraphClient, pending: list[_Item]
+) -> tuple[list[_Item], list[_Item], float]:
+    """Split ``pending`` into what may go in this round and what must wait for a later one.
 
-    A sub-request held back takes its dependants with it (they must share its batch).
+    Held back: a read under one of Graph's known low limits that has no room yet (``wait`` is
+    the seconds until the first of them may go; 0 when only mailbox caps held items back), and
+    sub-requests past the fourth to one mailbox, since Outlook runs at most four at a time per
+    mailbox inside a batch. A sub-request held back takes its dependants with it.
     """
     ready: list[_Item] = []
     held: list[_Item] = []
     wait = 0.0
     held_ids: set[str] = set()
+    per_mailbox: dict[str, int] = {}
+    cap = client.settings.max_concurrency_per_mailbox
     for item in pending:
-        if any(d in held_ids for d in item.request.depends_on):
+        mailbox = mailbox_key(item.url.lstrip("/"))
+        if any(d in held_ids for d in item.request.depends_on) or (
+            mailbox is not None and per_mailbox.get(mailbox, 0) >= cap
+        ):
             held.append(item)
             held_ids.add(item.id)
             continue
@@ -183,8 +195,10 @@ def _paced(client: GraphClient, pending: list[_Item]) -> tuple[list[_Item], list
             held.append(item)
             held_ids.add(item.id)
             wait = delay if not wait else min(wait, delay)
-        else:
-            ready.append(item)
+            continue
+        if mailbox is not None:
+            per_mailbox[mailbox] = per_mailbox.get(mailbox, 0) + 1
+        ready.append(item)
     return ready, held, wait
 
 
@@ -192,7 +206,7 @@ async def _run_chunk(client: GraphClient, items: list[_Item]) -> None:
     pending = list(items)
     force_refresh = False
     while pending:
-        ready, held, wait = _paced(client, pending)
+        ready, held, wait = _admissible(client, pending)
         if not ready:
             await client._sleep(wait)
             continue
