@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from inventory.helpers import control, init_workspace, store_tenant, well_run_tenant
 from remit.config import GraphSettings
 from remit.domain import AuthKind, TenantCredentials
 from remit.emulator.fixture import ALL_PERMISSIONS
@@ -15,6 +14,7 @@ from remit.emulator.server import EmulatorServer
 from remit.errors import ExitCode, InvalidClientSecret, InvalidInput
 from remit.onboarding import check_ids, probe_tenant, verify_credentials
 from remit.workspace import Workspace
+from tests.inventory.helpers import control, init_workspace, store_tenant, well_run_tenant
 
 GUID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.conftest import Cli
-from inventory.helpers import store_tenant
 from remit.emulator.model import TenantSpec
 from remit.workspace import Workspace
+from tests.cli.runner import Cli
+from tests.inventory.helpers import store_tenant
 
 
 @pytest.fixture

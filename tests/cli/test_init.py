@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from cli.conftest import Cli, json_of
-from inventory.helpers import init_args, store_tenant
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
 from remit.workspace import Workspace
+from tests.cli.runner import Cli, json_of
+from tests.inventory.helpers import init_args, store_tenant
 
 
 def _mode(path: Path) -> int:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-from cli.conftest import Cli, add_args, json_of
-from inventory.helpers import control
 from remit.emulator.fixture import ALL_PERMISSIONS
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
 from remit.workspace import Workspace
+from tests.cli.runner import Cli, add_args, json_of
+from tests.inventory.helpers import control
 
 REPORT_FIELDS = {
     "tenant", "status", "snapshot_id", "http_requests", "throttled", "retries",

@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
-from cli.conftest import Cli, add_args, json_of
-from emulator.certs import make_certificate
-from inventory.helpers import control
 from remit.emulator.fixture import ALL_PERMISSIONS
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
 from remit.store.models import Blob, Snapshot, SnapshotEntry
 from remit.workspace import Workspace
+from tests.cli.runner import Cli, add_args, json_of
+from tests.emulator.certs import make_certificate
+from tests.inventory.helpers import control
 
 TENANT_FIELDS = {
     "name", "tenant_id", "display_name", "primary_domain", "client_id", "auth_kind",

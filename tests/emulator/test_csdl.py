@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from tests.support import csdl
 
 USER_ID = "7b6d69c2-f92e-436d-81c6-578afdcee7ab"

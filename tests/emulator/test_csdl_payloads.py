@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from tests.support import csdl
 
 from remit.emulator.scenarios import SCENARIOS, ScenarioError
 from remit.emulator.synthetic import PROFILE_CYCLE, PROFILES, generate_tenant
+from tests.support import csdl
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 BOOK = [(1, index) for index in range(12)] + [(2, index) for index in range(8)]

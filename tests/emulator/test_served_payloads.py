@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support import csdl
 
 from remit.emulator.endpoints import path_template
 from remit.emulator.server import EmulatorServer
 from remit.emulator.state import EmulatorOptions
+from tests.support import csdl
 
 from .helpers import Session
 

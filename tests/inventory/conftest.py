@@ -3,38 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from inventory.helpers import init_workspace
-from remit.domain import EndpointStats, SnapshotInfo
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
-from remit.inventory.service import TenantRef
 from remit.workspace import Workspace
-
-
-@dataclass
-class Stored:
-    """A snapshot as the database holds it."""
-
-    info: SnapshotInfo
-    payloads: dict[str, Any]
-    stats: dict[str, EndpointStats]
-
-
-def load_snapshot(workspace: Workspace, tenant: TenantRef, snapshot_id: int) -> Stored:
-    with workspace.session(write=False) as session:
-        repo = workspace.snapshots(session, workspace.tenants(session).get(tenant.tenant_id))
-        return Stored(
-            repo.get(snapshot_id), repo.load(snapshot_id), repo.request_stats(snapshot_id)
-        )
-
-
-Setup = Callable[..., tuple[EmulatorServer, Workspace]]
+from tests.inventory.helpers import Setup, init_workspace
 
 
 @pytest.fixture

@@ -10,22 +10,24 @@ from __future__ import annotations
 import asyncio
 import random
 import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from emulator.factories import make_tenant
 from remit.cli.main import main
 from remit.config import GraphSettings
-from remit.domain import AuthKind, TenantCredentials
+from remit.domain import AuthKind, EndpointStats, SnapshotInfo, TenantCredentials
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
 from remit.emulator.synthetic import generate_tenant
 from remit.graph import GraphClient, TenantGate, open_graph_client
 from remit.inventory.service import ClientFactory, TenantRef
 from remit.workspace import Workspace
+from tests.emulator.factories import make_tenant
 
 # Back-off steps for tests: real waits, but milliseconds.
 FAST_GRAPH = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05}
@@ -139,3 +141,23 @@ def virtual_time_clients(settings: GraphSettings, times: list[VirtualTime]) -> C
         )
 
     return factory
+
+
+@dataclass
+class Stored:
+    """A snapshot as the database holds it."""
+
+    info: SnapshotInfo
+    payloads: dict[str, Any]
+    stats: dict[str, EndpointStats]
+
+
+def load_snapshot(workspace: Workspace, tenant: TenantRef, snapshot_id: int) -> Stored:
+    with workspace.session(write=False) as session:
+        repo = workspace.snapshots(session, workspace.tenants(session).get(tenant.tenant_id))
+        return Stored(
+            repo.get(snapshot_id), repo.load(snapshot_id), repo.request_stats(snapshot_id)
+        )
+
+
+Setup = Callable[..., tuple[EmulatorServer, Workspace]]

@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from inventory.conftest import Setup, load_snapshot
-from inventory.helpers import (
-    VirtualTime,
-    control,
-    small_tenant,
-    store_tenant,
-    virtual_time_clients,
-    well_run_tenant,
-)
 from remit.config import CollectSettings
 from remit.domain import CollectionStatus, EndpointOutcome
 from remit.emulator.fixture import ALL_PERMISSIONS
 from remit.inventory.service import CollectionReport, TenantRef, collect_tenants
 from remit.store.models import Blob, Snapshot, SnapshotEntry
+from tests.inventory.helpers import (
+    Setup,
+    VirtualTime,
+    control,
+    load_snapshot,
+    small_tenant,
+    store_tenant,
+    virtual_time_clients,
+    well_run_tenant,
+)
 
 # Every read of phase one, and named locations (read in phase two, after the CA policies).
 PHASE_ONE_KEYS = {
