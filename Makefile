@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck layers unit bench format clean
+.PHONY: demo test lint typecheck layers unit bench schemas format clean
 
 # One virtual environment with the package (editable) and the dev tools; rebuilt when
 # pyproject.toml changes.
@@ -34,6 +34,10 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/collect.py
+
+# The JSON Schemas of `--json` output, generated from the types in remit.cli.schemas.
+schemas: $(STAMP)
+	$(BIN)/python -m remit.cli.schemas docs/reference/schemas
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks

@@ -6,14 +6,15 @@ import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from remit.cli.context import state
-from remit.cli.output import print_json, stderr, stdout, to_jsonable
+from remit.cli.output import print_json, stderr, stdout
+from remit.cli.schemas import TenantJson, TenantListEntry, TenantShowJson, TenantTestJson
 from remit.domain import AuthKind, TenantCredentials
 from remit.errors import ExitCode, InvalidInput
 from remit.graph.auth import check_certificate_validity, load_certificate_credential
@@ -111,9 +112,8 @@ def add(
                 display_name=identity.display_name,
                 primary_domain=identity.primary_domain or None,
             )
-    summary = _tenant_row(tenant)
     if json_output:
-        print_json(summary)
+        print_json(_tenant_json(tenant))
     else:
         stdout().print(
             f"Added tenant [bold]{escape(tenant.name)}[/] ({escape(tenant.display_name or '-')}, "
@@ -168,47 +168,44 @@ def update(
     stdout().print(f"Updated tenant [bold]{escape(updated.name)}[/] ({updated.tenant_id}).")
 
 
-def _tenant_row(tenant: TenantInfo) -> dict[str, Any]:
+def _tenant_json(tenant: TenantInfo) -> TenantJson:
     """A tenant for --json output: everything but the secret (and its database key)."""
-    return {
-        "name": tenant.name,
-        "tenant_id": tenant.tenant_id,
-        "display_name": tenant.display_name,
-        "primary_domain": tenant.primary_domain,
-        "client_id": tenant.client_id,
-        "auth_kind": tenant.auth_kind.value,
-        "secret_fingerprint": tenant.secret_fingerprint,
-        "created_at": tenant.created_at.isoformat(),
-        "last_test_at": tenant.last_test_at.isoformat() if tenant.last_test_at else None,
-        "last_test_result": tenant.last_test_result,
-    }
+    return TenantJson(
+        name=tenant.name,
+        tenant_id=tenant.tenant_id,
+        display_name=tenant.display_name,
+        primary_domain=tenant.primary_domain,
+        client_id=tenant.client_id,
+        auth_kind=tenant.auth_kind.value,
+        secret_fingerprint=tenant.secret_fingerprint,
+        created_at=tenant.created_at,
+        last_test_at=tenant.last_test_at,
+        last_test_result=dict(tenant.last_test_result) if tenant.last_test_result else None,
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 @app.command("list")
 def list_(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """List the tenants with their last snapshot."""
     with state(ctx).open() as workspace, workspace.session(write=False) as session:
-        rows = []
-        for tenant in workspace.tenants(session).list():
-            last = workspace.snapshots(session, tenant).latest_usable()
-            rows.append(
-                _tenant_row(tenant) | {"last_snapshot": to_jsonable(last) if last else None}
-            )
+        rows = [
+            (tenant, workspace.snapshots(session, tenant).latest_usable())
+            for tenant in workspace.tenants(session).list()
+        ]
     if json_output:
-        print_json(rows)
+        print_json([TenantListEntry(**_tenant_json(t), last_snapshot=last) for t, last in rows])
         return
     if not rows:
         stdout().print("No tenants yet. Add one with `remit tenant add`.")
         return
     table = Table("Name", "Display name", "Tenant ID", "Last snapshot")
-    for row in rows:
-        last = row["last_snapshot"]
-        when = (
-            f"{last['status']} {last['finished_at'][:16].replace('T', ' ')}"
-            if isinstance(last, dict)
-            else "never"
-        )
-        table.add_row(row["name"], row["display_name"], row["tenant_id"], when)
+    for tenant, last in rows:
+        when = f"{last.status.value} {_when(last.finished_at)}" if last else "never"
+        table.add_row(tenant.name, tenant.display_name, tenant.tenant_id, when)
     stdout().print(table)
 
 
@@ -221,31 +218,37 @@ def show(
     """Show one tenant: credentials (never the secret), last test, recent snapshots."""
     with state(ctx).open() as workspace, workspace.session(write=False) as session:
         info = workspace.tenants(session).get(tenant)
-        row = _tenant_row(info)
-        row["snapshots"] = to_jsonable(workspace.snapshots(session, info).list(limit=10))
+        snapshots = workspace.snapshots(session, info).list(limit=10)
     if json_output:
-        print_json(to_jsonable(row))
+        print_json(TenantShowJson(**_tenant_json(info), snapshots=snapshots))
         return
     console = stdout()
-    for key in ("name", "display_name", "tenant_id", "primary_domain", "client_id", "auth_kind"):
-        console.print(f"{key.replace('_', ' '):>16}: {row[key]}")
-    console.print(f"{'secret':>16}: stored encrypted (fingerprint {row['secret_fingerprint']})")
-    test = row["last_test_result"]
-    if isinstance(test, dict):
-        missing = test.get("missing") or []
+    fields = {
+        "name": info.name,
+        "display name": info.display_name,
+        "tenant id": info.tenant_id,
+        "primary domain": info.primary_domain or "-",
+        "client id": info.client_id,
+        "auth kind": info.auth_kind.value,
+        "secret": f"stored encrypted (fingerprint {info.secret_fingerprint})",
+    }
+    for label, value in fields.items():
+        console.print(f"{label:>16}: {escape(value)}")
+    test = info.last_test_result
+    if test is not None and info.last_test_at is not None:
+        missing = list(test.get("missing") or [])
         console.print(
-            f"{'last test':>16}: {row['last_test_at']} — "
+            f"{'last test':>16}: {_when(info.last_test_at)} — "
             + (f"missing {', '.join(missing)}" if missing else "all permissions granted")
         )
-    snapshots = row["snapshots"]
     table = Table("Snapshot", "Status", "Finished", "Requests", "Size")
-    for snap in snapshots if isinstance(snapshots, list) else []:
+    for snap in snapshots:
         table.add_row(
-            str(snap["id"]),
-            snap["status"],
-            snap["finished_at"][:19],
-            str(snap["http_requests"]),
-            f"{snap['size_bytes'] / 1024:.0f} KiB",
+            str(snap.id),
+            snap.status.value,
+            _when(snap.finished_at),
+            str(snap.http_requests),
+            f"{snap.size_bytes / 1024:.0f} KiB",
         )
     console.print(table)
 
@@ -279,7 +282,16 @@ def check_permissions(
     with state(ctx).open() as workspace:
         report = asyncio.run(probe_tenant(workspace, tenant))
     if json_output:
-        print_json(to_jsonable(report) | {"missing": list(report.missing)})
+        print_json(
+            TenantTestJson(
+                tenant_id=report.tenant_id,
+                name=report.name,
+                token_ok=report.token_ok,
+                probes=list(report.probes),
+                tested_at=report.tested_at,
+                missing=list(report.missing),
+            )
+        )
     else:
         table = Table("Permission", "Status", "Why Remit needs it")
         for probe in report.probes:
