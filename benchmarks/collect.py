@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import resource
-import selectors
 import ssl
 import statistics
 import subprocess
@@ -44,13 +43,12 @@ from typing import Any
 
 import httpx
 
-from remit.config import CollectSettings, settings_from_mapping
+from remit.config import CollectSettings
+from remit.demo import DemoError, prepare_workspace, start_emulator
 from remit.domain import AuthKind, CollectionStatus, TenantCredentials
 from remit.inventory.service import TenantRef, collect_tenants
 from remit.workspace import Workspace
 
-START_TIMEOUT = 120.0
-STOP_TIMEOUT = 10.0
 EXIT_FAILED_TENANTS = 1
 EXIT_BENCHMARK_ERROR = 2
 
@@ -151,42 +149,16 @@ def tail(path: Path, lines: int = 5) -> str:
 def running_emulator(
     state_dir: Path, tenants: int, seed: int, latency_ms: int
 ) -> Iterator[Emulator]:
-    """``python -m remit.emulator serve --json`` with throttling on at real time scale."""
-    state_dir.mkdir(parents=True)
-    log = state_dir / "emulator.log"
-    command = [
-        sys.executable, "-m", "remit.emulator", "serve", "--json",
-        "--tenants", str(tenants), "--seed", str(seed), "--port", "0",
-        "--latency-ms", str(latency_ms), "--time-scale", "1", "--state-dir", str(state_dir),
-    ]  # fmt: skip
-    with log.open("w") as stderr:
-        process = subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=stderr,  # a file, not a pipe nobody reads: a chatty emulator must not block
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+    """The demo's emulator child process, with throttling on at real time scale."""
+    extra = ["--latency-ms", str(latency_ms), "--time-scale", "1"]
     try:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            if not selector.select(timeout=START_TIMEOUT):
-                raise BenchmarkError(f"the emulator did not start in {START_TIMEOUT:.0f} s")
-        line = process.stdout.readline()
-        if not line:
-            raise BenchmarkError(f"the emulator exited at start: {tail(log)}")
-        yield Emulator(process, json.loads(line), log)
+        child = start_emulator(state_dir, tenants, seed, extra)
+    except DemoError as exc:
+        raise BenchmarkError(str(exc)) from None
+    try:
+        yield Emulator(child.process, child.info, state_dir / "emulator.log")
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        child.stop()
 
 
 def warm_up(emulator: Emulator) -> float:
@@ -244,17 +216,7 @@ def make_workspace(
     path: Path, info: dict[str, Any], concurrency: int
 ) -> tuple[Workspace, list[TenantRef]]:
     """A fresh workspace pointing at the emulator, every tenant added through the repository."""
-    graph = settings_from_mapping(
-        {
-            "graph": {
-                "base_url": info["graph_base_url"],
-                "authority_host": info["authority_host"],
-                "ca_bundle": info["ca_bundle"],
-            }
-        },
-        source="benchmark",
-    ).graph
-    workspace = Workspace.create(path, graph=graph)
+    workspace = prepare_workspace(path, info)  # the demo's: Graph settings from the emulator
     workspace.update_settings(collect=CollectSettings(tenant_concurrency=concurrency))
     refs: list[TenantRef] = []
     with workspace.session() as session:

@@ -7,7 +7,6 @@ for offline set-up).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -17,11 +16,8 @@ from remit.domain import TenantCredentials
 from remit.errors import InvalidInput
 from remit.graph import GraphClient, open_graph_client
 from remit.graph.permissions import ProbeResult, probe_permissions
-from remit.store.tenants import normalize_name
+from remit.store.tenants import normalize_domain, normalize_guid, normalize_name
 from remit.workspace import Workspace
-
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-zA-Z0-9-]{1,63}\.)+[a-zA-Z]{2,63}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +45,20 @@ class TenantTestReport:
 
 
 def check_ids(tenant_id: str, client_id: str, name: str | None = None) -> None:
-    """Reject malformed ids before anything talks to Entra ID."""
-    if not (_GUID.match(tenant_id) or _DOMAIN.match(tenant_id)):
-        raise InvalidInput(
-            f"--tenant-id {tenant_id!r} is neither a GUID nor a domain; copy the Directory "
-            "(tenant) ID from Entra admin center > Overview"
-        )
-    if not _GUID.match(client_id):
-        raise InvalidInput(
-            f"--client-id {client_id!r} is not a GUID; copy the Application (client) ID "
-            "from Entra admin center > App registrations"
-        )
+    """Reject malformed ids before anything talks to Entra ID (the store's own rules)."""
+    try:
+        normalize_guid(tenant_id, what="--tenant-id")
+    except InvalidInput:
+        try:
+            is_domain = normalize_domain(tenant_id) is not None
+        except InvalidInput:
+            is_domain = False
+        if not is_domain:
+            raise InvalidInput(
+                f"--tenant-id {tenant_id!r} is neither a GUID nor a domain; copy the Directory "
+                "(tenant) ID from Entra admin center > Overview"
+            ) from None
+    normalize_guid(client_id, what="--client-id")
     if name is not None:
         normalize_name(name)  # the store's rule, checked before anything talks to Entra ID
 
