@@ -29,6 +29,7 @@ from remit.config import (
     load_settings,
 )
 from remit.errors import ConfigError, WorkspaceError
+from remit.store.assessments import AssessmentRepository
 from remit.store.db import SQLITE_BEGIN_OPTION, create_engine_for, open_database, sqlite_file
 from remit.store.secrets import (
     KEY_ENV_VAR,
@@ -161,6 +162,9 @@ class Workspace(AbstractContextManager["Workspace"]):
 
     def snapshots(self, session: Session, tenant: TenantInfo) -> SnapshotRepository:
         return SnapshotRepository(session, tenant)
+
+    def assessments(self, session: Session, tenant: TenantInfo) -> AssessmentRepository:
+        return AssessmentRepository(session, tenant)
 
     def update_settings(
         self,

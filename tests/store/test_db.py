@@ -31,7 +31,10 @@ from remit.store.models import Base
 
 from .conftest import creds
 
-TABLES = {"tenants", "snapshots", "snapshot_entries", "blobs", "alembic_version"}
+TABLES = {
+    "tenants", "snapshots", "snapshot_entries", "blobs", "assessment_runs", "findings",
+    "alembic_version",
+}  # fmt: skip
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Enum,
+    Float,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -185,3 +186,50 @@ class SnapshotEntry(Base):
     key: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
     tenant_pk: Mapped[int] = mapped_column(Integer)
     blob_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+
+
+class AssessmentRun(Base):
+    """One evaluation of a tenant's snapshot (or of a fixture) against the catalogue."""
+
+    __tablename__ = "assessment_runs"
+    __table_args__ = (
+        Index("ix_assessment_runs_tenant_evaluated", "tenant_pk", "evaluated_at"),
+        UniqueConstraint("id", "tenant_pk", name="uq_assessment_runs_id_tenant"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_pk: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    # The snapshot evaluated; kept as a plain number so pruning snapshots never loses history.
+    snapshot_id: Mapped[int | None] = mapped_column(Integer)
+    evaluated_at: Mapped[datetime]
+    catalogue_hash: Mapped[str] = mapped_column(String(HASH_LENGTH))
+    score: Mapped[float | None] = mapped_column(Float)
+    coverage: Mapped[float] = mapped_column(Float)
+    counts: Mapped[dict[str, Any]]
+
+
+class FindingRow(Base):
+    """One finding of a run (a check's verdict), with the resources it concerns."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["run_id", "tenant_pk"],
+            ["assessment_runs.id", "assessment_runs.tenant_pk"],
+            name="fk_findings_run",
+            ondelete="CASCADE",
+        ),
+        Index("ix_findings_tenant_check", "tenant_pk", "check_id"),
+    )
+
+    run_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    check_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    tenant_pk: Mapped[int] = mapped_column(Integer)
+    control_id: Mapped[str] = mapped_column(String(128))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    references: Mapped[list[str]] = mapped_column(JSONDocument)
+    details: Mapped[str] = mapped_column(Text)
+    remediation: Mapped[str] = mapped_column(Text)
+    resources: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
