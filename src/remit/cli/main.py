@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from remit import __version__
-from remit.cli import demo_cmd, init_cmd, inventory_cmd, tenant_cmd, web_cmd
+from remit.cli import assess_cmd, demo_cmd, init_cmd, inventory_cmd, tenant_cmd, web_cmd
 from remit.cli.context import state
 from remit.cli.output import stderr
 from remit.errors import ExitCode, RemitError
@@ -57,6 +57,7 @@ def root(
 init_cmd.register(app)
 app.add_typer(tenant_cmd.app, name="tenant")
 app.add_typer(inventory_cmd.app, name="inventory")
+app.add_typer(assess_cmd.app, name="assess")
 demo_cmd.register(app)
 web_cmd.register(app)
 

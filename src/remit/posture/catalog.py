@@ -7,6 +7,7 @@ loaded; a mistake is reported with the file, the line and what is wrong.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -105,6 +106,10 @@ class Catalog(_Model):
 
     def control(self, control_id: str) -> Control:
         return next(c for c in self.controls if c.id == control_id)
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the catalogue's content: which catalogue version a run was judged by."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 CHECK_FOLDER = "checks"  # one YAML file per area: scuba-aad.yaml, identity-hygiene.yaml, ...
