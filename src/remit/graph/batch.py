@@ -379,7 +379,12 @@ async def run_batch_all_pages(
     collected: dict[int, list[Any]] = {}
     following: dict[int, str] = {}
     for index, response in enumerate(first):
-        if response.ok and isinstance(response.body, dict):
+        # Only collections page; a single object (no `value` list) is left as Graph sent it.
+        if (
+            response.ok
+            and isinstance(response.body, dict)
+            and isinstance(response.body.get("value"), list)
+        ):
             collected[index] = list(response.items)
             if response.next_link:
                 following[index] = response.next_link

@@ -63,7 +63,7 @@ async def _read_all(
     if not resources:
         return
     try:
-        responses = await client.batch([BatchRequest(url=r.url()) for r in resources])
+        responses = await client.batch_all_pages([BatchRequest(url=r.url()) for r in resources])
     except AuthenticationError:
         raise
     except GraphError as exc:  # the whole batch failed: every read in it is missing, for one reason
@@ -87,7 +87,7 @@ async def _read_all(
     if retry:
         fallback = [BatchRequest(url=r.url(r.fallback_params)) for r in retry if r.fallback_params]
         try:
-            responses = await client.batch(fallback)
+            responses = await client.batch_all_pages(fallback)
         except AuthenticationError:
             raise
         except GraphError as exc:
@@ -106,6 +106,7 @@ async def _read_all(
 async def _store(
     client: GraphClient, resource: Resource, response: BatchResponse, payloads: dict[str, Any]
 ) -> None:
+    """Keep one read's body; its pages were already merged by ``batch_all_pages``."""
     response.raise_for_error()
     body = response.body
     if not isinstance(body, dict):
@@ -117,10 +118,7 @@ async def _store(
     if not resource.collection:
         payloads[resource.key] = {k: v for k, v in body.items() if not k.startswith("@odata.")}
         return
-    items = list(body.get("value") or [])
-    if response.next_link:
-        items.extend(await client.get_all(response.next_link))
-    payloads[resource.key] = {"value": items}
+    payloads[resource.key] = {"value": list(body.get("value") or [])}
 
 
 def _ok(resource: Resource, payloads: dict[str, Any]) -> EndpointResult:

@@ -106,25 +106,31 @@ def phase_one(now: datetime, audit_days: int = 7) -> tuple[Resource, ...]:
             "policies/adminConsentRequestPolicy", collection=False, purpose="admin consent workflow"
         ),
         Resource("security/secureScores", {"$top": "30"}, purpose="Secure Score and its trend"),
-        Resource("security/secureScoreControlProfiles", purpose="Secure Score controls"),
+        Resource(
+            "security/secureScoreControlProfiles",
+            {"$top": "999"},
+            purpose="Secure Score controls",
+        ),
         Resource(
             "deviceManagement/managedDevices",
             {
                 "$select": "id,deviceName,operatingSystem,osVersion,complianceState,isEncrypted,"
-                "lastSyncDateTime,userPrincipalName,userId,managedDeviceOwnerType"
+                "lastSyncDateTime,userPrincipalName,userId,managedDeviceOwnerType",
+                "$top": "999",
             },
             purpose="devices: compliance, encryption, last check-in",
         ),
         Resource(
             "applications",
-            {"$select": "id,appId,displayName,passwordCredentials,keyCredentials"},
+            {"$select": "id,appId,displayName,passwordCredentials,keyCredentials", "$top": "999"},
             purpose="app registrations and their credential expiry",
         ),
         Resource(
             "servicePrincipals",
             {
                 "$select": "id,appId,displayName,servicePrincipalType,accountEnabled,"
-                "appOwnerOrganizationId,passwordCredentials,keyCredentials"
+                "appOwnerOrganizationId,passwordCredentials,keyCredentials",
+                "$top": "999",
             },
             purpose="enterprise apps",
         ),

@@ -229,8 +229,18 @@ def requires_mfa(policy: dict[str, Any]) -> bool:
     )
 
 
-def global_admin_ids(data: TenantData) -> set[str]:
-    return {a.id for a in admins(data, {GLOBAL_ADMINISTRATOR})}
+def emergency_candidates(data: TenantData, policies: list[dict[str, Any]]) -> list[Admin]:
+    """Global Administrators (active or eligible) that every one of ``policies`` excludes, by
+    name or through an excluded group: what emergency-access accounts look like in a snapshot.
+    Needs at least one policy (with none, every account would qualify)."""
+    if not policies:
+        return []
+    excluded = [excluded_user_ids(data, policy) for policy in policies]
+    return [
+        admin
+        for admin in admins(data, {GLOBAL_ADMINISTRATOR})
+        if all(admin.id in ids for ids in excluded)
+    ]
 
 
 # --- Licences ---------------------------------------------------------------------------------
@@ -260,7 +270,3 @@ def sku_names(data: TenantData) -> dict[str, str]:
         str(sku.get("skuId")): str(sku.get("skuPartNumber") or sku.get("skuId"))
         for sku in data.collection("subscribedSkus")
     }
-
-
-def all_keys_present(data: TenantData, keys: Iterable[str]) -> bool:
-    return all(data.has(key) for key in keys)
