@@ -27,17 +27,27 @@ def test_no_stale_schema_files() -> None:
     }
 
 
-def test_every_json_output_validates_against_its_type(added: Cli) -> None:
+def test_every_json_output_validates_against_its_type(added: Cli, tmp_path: Path) -> None:
     outputs = {}
     outputs["inventory-collect"] = json_of(added("inventory", "collect", "--all", "--json"))
     outputs["inventory-list"] = json_of(added.ok("inventory", "list", "-t", "contoso", "--json"))
     outputs["tenant-list"] = json_of(added.ok("tenant", "list", "--json"))
     outputs["tenant-show"] = json_of(added.ok("tenant", "show", "contoso", "--json"))
     outputs["tenant-test"] = json_of(added.ok("tenant", "test", "contoso", "--json"))
+    outputs["assess"] = json_of(added.ok("assess", "--all", "--format", "json"))
+    added.ok("assess", "-t", "contoso", "--max-age", "0")
+    outputs["assess-history"] = json_of(added.ok("assess", "history", "-t", "contoso", "--json"))
+    outputs["assess-diff"] = json_of(added.ok("assess", "diff", "-t", "contoso", "--json"))
+    fixture = tmp_path / "fixture.json"
+    fixture.write_text(added.ok("inventory", "show", "latest", "-t", "contoso").out)
+    outputs["assess-fixture"] = json_of(
+        added.ok("assess", "--fixture", str(fixture), "--format", "json")
+    )
     for name, document in outputs.items():
         schemas.validate(name, document)
     assert outputs["tenant-list"][0]["last_snapshot"]["status"] == "complete"
     assert outputs["tenant-test"]["missing"] == []
+    assert set(schemas.OUTPUTS) - set(outputs) == {"init", "tenant-add"}  # tested below
 
 
 def test_tenant_add_and_init_json_validate(

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.markup import escape
@@ -33,6 +33,7 @@ from remit.cli.assess_output import (
 from remit.cli.context import state
 from remit.cli.inventory_cmd import RichProgress
 from remit.cli.output import print_json, stderr, stdout
+from remit.cli.schemas import AssessFixtureJson, FindingJson
 from remit.errors import ExitCode, InvalidInput, NotFound
 from remit.inventory.service import TenantRef, resolve_tenants
 
@@ -122,13 +123,13 @@ def _assess_fixture(path: Path, fmt: Format, show_all: bool) -> None:
     findings, score = assess_payloads(load_fixture_payloads(path))
     if fmt is Format.JSON:
         print_json(
-            {
-                "fixture": str(path),
-                "score": score.value,
-                "coverage": score.coverage,
-                "counts": score.counts,
-                "findings": [finding_json(f) for f in ordered(findings)],
-            }
+            AssessFixtureJson(
+                fixture=str(path),
+                score=score.value,
+                coverage=score.coverage,
+                counts=score.counts,
+                findings=[cast(FindingJson, finding_json(f)) for f in ordered(findings)],
+            )
         )
     elif fmt is Format.TABLE:
         stdout().print(f"[bold]{escape(str(path))}[/] — {score_line(score)}")

@@ -6,15 +6,16 @@ import csv
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import cast
 
 from rich.markup import escape
 from rich.table import Table
 
-from remit.assessment.diff import RunDiff
+from remit.assessment.diff import Change, RunDiff
 from remit.assessment.export import CSV_COLUMNS, csv_rows, finding_json, ocsf_findings
 from remit.assessment.service import AssessmentReport
 from remit.cli.output import print_json, stdout
+from remit.cli.schemas import AssessDiffJson, AssessJson, ChangeJson, FindingJson
 from remit.domain import Finding, Severity, Status
 from remit.posture.score import Score
 from remit.store.assessments import RunInfo
@@ -52,7 +53,7 @@ def score_line(score: Score) -> str:
     return f"score {value} (coverage {score.coverage:.0%}): {counts or 'no findings'}"
 
 
-def report_json(report: AssessmentReport) -> dict[str, Any]:
+def report_json(report: AssessmentReport) -> AssessJson:
     return {
         "tenant": {"name": report.tenant.name, "tenant_id": report.tenant.tenant_id},
         "run_id": report.run_id,
@@ -63,7 +64,7 @@ def report_json(report: AssessmentReport) -> dict[str, Any]:
         "coverage": report.score.coverage,
         "counts": report.score.counts,
         "error": report.error,
-        "findings": [finding_json(f) for f in ordered(report.findings)],
+        "findings": [cast(FindingJson, finding_json(f)) for f in ordered(report.findings)],
     }
 
 
@@ -163,8 +164,8 @@ def print_history(tenant: str, runs: Sequence[RunInfo], as_json: bool) -> None:
     stdout().print(table)
 
 
-def diff_json(before: RunInfo, after: RunInfo, diff: RunDiff) -> dict[str, Any]:
-    def change(c: Any) -> dict[str, Any]:
+def diff_json(before: RunInfo, after: RunInfo, diff: RunDiff) -> AssessDiffJson:
+    def change(c: Change) -> ChangeJson:
         return {
             "check_id": c.check_id,
             "title": c.title,

@@ -19,6 +19,7 @@ from typing_extensions import TypedDict  # pydantic needs it for TypedDicts befo
 from remit.domain import SnapshotInfo
 from remit.graph.permissions import ProbeResult
 from remit.inventory.service import CollectionReport
+from remit.store.assessments import RunInfo
 
 
 class InitJson(TypedDict):
@@ -48,6 +49,71 @@ class TenantShowJson(TenantJson):
     snapshots: list[SnapshotInfo]
 
 
+class TenantRefJson(TypedDict):
+    name: str
+    tenant_id: str
+
+
+class ResourceJson(TypedDict):
+    type: str
+    id: str
+    name: str
+
+
+class FindingJson(TypedDict):
+    """One finding: the shape `remit assess --format json` and the API use."""
+
+    check_id: str
+    control_id: str
+    title: str
+    status: Literal["PASS", "FAIL", "WARN", "MANUAL", "NOT_APPLICABLE", "ERROR"]
+    severity: Literal["critical", "high", "medium", "low", "info"]
+    references: list[str]
+    resources: list[ResourceJson]
+    details: str
+    remediation: str
+
+
+class AssessJson(TypedDict):
+    tenant: TenantRefJson
+    run_id: int | None
+    snapshot_id: int | None
+    snapshot_taken_at: datetime | None
+    evaluated_at: datetime
+    score: float | None
+    coverage: float
+    counts: dict[str, int]
+    error: str
+    findings: list[FindingJson]
+
+
+class AssessFixtureJson(TypedDict):
+    fixture: str
+    score: float | None
+    coverage: float
+    counts: dict[str, int]
+    findings: list[FindingJson]
+
+
+class ChangeJson(TypedDict):
+    check_id: str
+    title: str
+    before: str | None
+    after: str | None
+    added: list[ResourceJson]
+    removed: list[ResourceJson]
+
+
+class AssessDiffJson(TypedDict):
+    from_run: int
+    to_run: int
+    score_before: float | None
+    score_after: float | None
+    worse: list[ChangeJson]
+    better: list[ChangeJson]
+    other: list[ChangeJson]
+
+
 class TenantTestJson(TypedDict):
     tenant_id: str
     name: str
@@ -65,6 +131,10 @@ OUTPUTS: dict[str, Any] = {
     "tenant-test": TenantTestJson,
     "inventory-collect": list[CollectionReport],
     "inventory-list": list[SnapshotInfo],
+    "assess": list[AssessJson],
+    "assess-fixture": AssessFixtureJson,
+    "assess-history": list[RunInfo],
+    "assess-diff": AssessDiffJson,
 }
 
 

@@ -75,9 +75,7 @@ def _references(control: Control) -> list[str]:
     if refs.scuba:
         lines.append("- CISA SCuBA: " + ", ".join(f"`{r}`" for r in refs.scuba))
     if refs.cis:
-        lines.append(
-            "- CIS Microsoft 365 Foundations v7: " + ", ".join(f"`{r}`" for r in refs.cis)
-        )
+        lines.append("- CIS Microsoft 365 Foundations v7: " + ", ".join(f"`{r}`" for r in refs.cis))
     lines += [f"- Microsoft: <{url}>" for url in refs.microsoft]
     return lines or ["- none"]
 
