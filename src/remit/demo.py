@@ -17,9 +17,11 @@ import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from remit.assessment.service import AssessmentReport, assess_tenants
 from remit.config import settings_from_mapping
 from remit.domain import AuthKind, TenantCredentials
 from remit.errors import RemitError, WorkspaceError
@@ -159,16 +161,30 @@ async def onboard_all(workspace: Workspace, emulator: dict[str, Any]) -> list[Te
     return refs
 
 
+@dataclass(frozen=True, slots=True)
+class DemoTenant:
+    """What the demo shows for one tenant: its collection, a summary and its assessment."""
+
+    collection: CollectionReport
+    summary: SnapshotSummary | None
+    assessment: AssessmentReport | None
+
+
 async def collect(
     workspace: Workspace, refs: Sequence[TenantRef], progress: Progress | None
-) -> list[tuple[CollectionReport, SnapshotSummary | None]]:
+) -> list[DemoTenant]:
+    """Collect every tenant, then assess the fresh snapshots (no second collection)."""
     reports = await collect_tenants(workspace, refs, progress=progress)
-    out: list[tuple[CollectionReport, SnapshotSummary | None]] = []
-    with workspace.session() as session:
+    assessments = {
+        a.tenant.tenant_id: a
+        for a in await assess_tenants(workspace, refs, max_age=timedelta(hours=1))
+    }
+    out: list[DemoTenant] = []
+    with workspace.session(write=False) as session:
         for report in reports:
             summary = None
             if report.snapshot_id is not None and report.status.value != "failed":
                 row = workspace.tenants(session).get(report.tenant.tenant_id)
                 summary = summarize(workspace.snapshots(session, row).load(report.snapshot_id))
-            out.append((report, summary))
+            out.append(DemoTenant(report, summary, assessments.get(report.tenant.tenant_id)))
     return out

@@ -104,26 +104,30 @@ def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
                 results = asyncio.run(collect(workspace, refs, RichProgress(bar, len(refs))))
             table = Table(
                 "Tenant", "Users", "Guests", "Global admins", "CA on", "Sec. defaults",
-                "MFA reg.", "Snapshot", "Requests", title="Client tenants",
+                "MFA reg.", "Snapshot", "Requests", "Score", "FAIL", title="Client tenants",
             )  # fmt: skip
-            for report, summary in results:
+            for tenant in results:
+                summary, assessment = tenant.summary, tenant.assessment
                 table.add_row(
-                    report.tenant.name,
+                    tenant.collection.tenant.name,
                     _fmt(summary.users if summary else None),
                     _fmt(summary.guests if summary else None),
                     _fmt(summary.global_admins if summary else None),
                     _fmt(summary.ca_policies_enabled if summary else None),
                     _security_defaults(summary),
                     _fmt(summary.mfa_registered_percent if summary else None, "%"),
-                    report.status.value,
-                    str(report.http_requests),
+                    tenant.collection.status.value,
+                    str(tenant.collection.http_requests),
+                    _fmt(assessment.score.value if assessment else None),
+                    _fmt(assessment.score.counts.get("FAIL") if assessment else None),
                 )
             out.print(table)
-            print_missing([report for report, _ in results])
+            print_missing([tenant.collection for tenant in results])
             remit = f"{_executable()} -w {shlex.quote(str(workspace.path))}"
             out.print(
                 f"Emulator: {emulator.info['url']}  ·  workspace: {workspace.path}\n"
                 f"Try: {remit} tenant list\n"
+                f"     {remit} assess -t {refs[0].name}\n"
                 f"     {remit} inventory show latest -t {refs[0].name} --key users"
             )
             if not serve:
