@@ -34,6 +34,7 @@ unit: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/collect.py
+	$(BIN)/python benchmarks/assess.py
 
 # The JSON Schemas of `--json` output, generated from the types in remit.cli.schemas.
 schemas: $(STAMP)

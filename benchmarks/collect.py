@@ -37,12 +37,13 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from remit.assessment.service import assess_tenants
 from remit.config import CollectSettings
 from remit.demo import DemoError, prepare_workspace, start_emulator
 from remit.domain import AuthKind, CollectionStatus, TenantCredentials
@@ -86,6 +87,7 @@ class LevelRun:
     machine_busy_seconds: float | None  # CPU busy on the whole machine during the collection
     tenants: list[TenantFigures]
     endpoints: dict[str, dict[str, int]]  # endpoint template -> requests/throttled/retries
+    assessed: int = 0  # with --assess: tenants whose run was evaluated and stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +239,9 @@ def make_workspace(
     return workspace, refs
 
 
-def run_level(info: dict[str, Any], workspace_path: Path, concurrency: int) -> LevelRun:
+def run_level(
+    info: dict[str, Any], workspace_path: Path, concurrency: int, assess: bool = False
+) -> LevelRun:
     started = time.perf_counter()
     workspace, refs = make_workspace(workspace_path, info, concurrency)
     setup = time.perf_counter() - started
@@ -245,7 +249,13 @@ def run_level(info: dict[str, Any], workspace_path: Path, concurrency: int) -> L
         rss_before = rss_kib()
         cpu_before, busy_before = cpu_now(), machine_busy()
         started = time.perf_counter()
-        reports = asyncio.run(collect_tenants(workspace, refs))
+        evaluation = 0.0
+        if assess:  # `remit assess --all`: collect (no snapshot yet), evaluate, store every run
+            assessed = asyncio.run(assess_tenants(workspace, refs, max_age=timedelta(0)))
+            reports = [a.collection for a in assessed if a.collection is not None]
+            evaluation = sum(1 for a in assessed if a.run_id is not None)
+        else:
+            reports = asyncio.run(collect_tenants(workspace, refs))
         wall = time.perf_counter() - started
         cpu, busy_after = cpu_now() - cpu_before, machine_busy()
         busy = None if busy_before is None or busy_after is None else busy_after - busy_before
@@ -276,6 +286,7 @@ def run_level(info: dict[str, Any], workspace_path: Path, concurrency: int) -> L
                     )
                 )
     return LevelRun(
+        assessed=int(evaluation),
         concurrency=concurrency,
         setup_seconds=setup,
         wall_seconds=wall,
@@ -290,7 +301,9 @@ def run_level(info: dict[str, Any], workspace_path: Path, concurrency: int) -> L
 
 def child_main(job_file: Path) -> int:
     job = json.loads(job_file.read_text())
-    run = run_level(job["emulator"], Path(job["workspace"]), int(job["concurrency"]))
+    run = run_level(
+        job["emulator"], Path(job["workspace"]), int(job["concurrency"]), bool(job.get("assess"))
+    )
     Path(job["result"]).write_text(json.dumps(asdict(run)))
     return 0
 
@@ -303,7 +316,9 @@ def level_from_json(data: dict[str, Any]) -> LevelRun:
     return LevelRun(**data, tenants=tenants)
 
 
-def run_level_in_child(emulator: Emulator, folder: Path, concurrency: int) -> LevelRun:
+def run_level_in_child(
+    emulator: Emulator, folder: Path, concurrency: int, assess: bool = False
+) -> LevelRun:
     folder.mkdir()
     job, result = folder / "job.json", folder / "result.json"
     job.write_text(
@@ -312,6 +327,7 @@ def run_level_in_child(emulator: Emulator, folder: Path, concurrency: int) -> Le
                 "emulator": emulator.info,
                 "workspace": str(folder / "workspace"),
                 "concurrency": concurrency,
+                "assess": assess,
                 "result": str(result),
             }
         )
@@ -369,8 +385,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                 emulator.check_alive()
                 reset(emulator)
                 cpu_before = emulator.cpu_seconds()
-                progress(f"collecting {args.tenants} tenants, {concurrency} at a time …")
-                run = run_level_in_child(emulator, root / f"level-{concurrency}", concurrency)
+                verb = "assessing" if args.assess else "collecting"
+                progress(f"{verb} {args.tenants} tenants, {concurrency} at a time …")
+                run = run_level_in_child(
+                    emulator, root / f"level-{concurrency}", concurrency, args.assess
+                )
                 cpu_after = emulator.cpu_seconds()
                 emulator.check_alive()
                 cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
@@ -428,6 +447,7 @@ def level_row(level: LevelResult) -> dict[str, str]:
         "emulator CPU s": emulator_cpu,
         "other processes' CPU s": other_cpu(level),
         "requests client/server": f"{level.client_attempts()} / {level.server_requests()}",
+        **({"runs assessed and stored": str(run.assessed)} if run.assessed else {}),
     }
 
 
@@ -551,6 +571,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="tenant concurrencies, e.g. 16,64",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--assess",
+        action="store_true",
+        help="run `remit assess` (collect, evaluate every check, store the run) instead of a "
+        "collection only",
+    )
     parser.add_argument("--level-job", type=Path, help=argparse.SUPPRESS)  # internal: one level
     args = parser.parse_args(argv)
     if args.tenants < 1 or args.latency_ms < 0:
