@@ -151,7 +151,8 @@ def test_demo_without_serving_collects_every_tenant_and_stops_the_emulator(
     rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.startswith("│")}
     assert sorted(rows) == sorted(_names(3))
     for row in rows.values():
-        assert re.search(r"│ (complete|partial) +│ \d+ +│$", row), row
+        # ... │ snapshot status │ HTTP requests │ posture score │ failed checks │
+        assert re.search(r"│ (complete|partial) +│ \d+ +│ \d+\.\d +│ \d+ +│$", row), row
     with Workspace.open(folder / "workspace") as workspace, workspace.session() as session:
         tenants = workspace.tenants(session).list()
         assert sorted(t.name for t in tenants) == sorted(_names(3))

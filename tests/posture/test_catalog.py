@@ -16,7 +16,7 @@ import yaml
 
 from remit.errors import InvalidInput
 from remit.posture.catalog import Assessment, Catalog, load_catalog
-from remit.posture.catalog_doc import render
+from remit.posture.catalog_doc import main, render
 
 REPO = Path(__file__).resolve().parents[2]
 SCUBA_BASELINES = REPO.parent / "shared" / "reference" / "scubagear" / "ScubaBaselines.json"
@@ -89,8 +89,10 @@ def test_references_are_well_formed() -> None:
             assert LEARN_URL.match(url), f"{control.id}: {url} is not a locale-free Learn page"
     for check in catalog.checks:
         for ref in check.references:
-            if ref.startswith("CIS"):
-                assert re.match(r"^CIS \d+(\.\d+)+$", ref), f"{check.id}: {ref!r}"
+            # Findings carry these strings as they are: "MS.AAD.7.1v1", "CIS 1.1.3" or a page.
+            assert (
+                SCUBA_ID.match(ref) or re.match(r"^CIS \d+(\.\d+)+$", ref) or LEARN_URL.match(ref)
+            ), f"{check.id}: reference {ref!r} is not a SCuBA id, a CIS id or a Learn page"
 
 
 def test_the_aad_baseline_policies_the_issue_lists_are_all_mapped() -> None:
@@ -382,3 +384,10 @@ def test_the_page_lists_a_control_under_its_classic_row_with_its_checks(copy: Pa
     attested = page.split("#### `data.dlp-policies`:", 1)[1].split("\n#### ", 1)[0]
     assert "- Why not automated: Purview DLP policies" in attested
     assert "MANUAL" in attested
+
+
+def test_the_module_prints_the_page_for_the_shipped_catalogue(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    main()
+    assert capsys.readouterr().out == render(shipped())

@@ -120,6 +120,26 @@ def _row_title(catalog: Catalog, layout_id: str, row_id: str) -> str:
     return next(r.title for r in layout.rows if r.id == row_id)
 
 
+def _index(
+    catalog: Catalog, grouping: MatrixLayout, checks: dict[str, list[CheckMeta]]
+) -> list[str]:
+    rows = {row.id: row.title for row in grouping.rows}
+    table = _table(
+        ["Control", f"Row (`{grouping.id}`)", "Default owner", "Assessed by", "Checks"],
+        (
+            [
+                f"`{c.id}`",
+                rows.get(c.matrix_rows.get(grouping.id, ""), "?"),
+                OWNER_TITLES.get(c.default_owner.value, c.default_owner.value),
+                c.assessment.value,
+                str(len(checks.get(c.id, []))),
+            ]
+            for c in catalog.controls
+        ),
+    )
+    return ["## Index of controls", "", *table, ""]
+
+
 def _summary(catalog: Catalog) -> str:
     counts = {a: sum(c.assessment is a for c in catalog.controls) for a in Assessment}
     return (
@@ -153,18 +173,19 @@ def render(catalog: Catalog) -> str:
     for layout in catalog.matrix:
         lines += _layout(layout)
     grouping = next(m for m in catalog.matrix if m.id == GROUPING_LAYOUT)
+    checks_by_control: dict[str, list[CheckMeta]] = {}
+    for check in catalog.checks:
+        checks_by_control.setdefault(check.control, []).append(check)
+    lines += _index(catalog, grouping, checks_by_control)
     lines += [
         "## Controls",
         "",
-        f"Grouped by their row in the `{grouping.id}` layout ({grouping.title}), the one MSP "
+        f"Grouped by their row in the `{grouping.id}` layout, the earlier one that MSP "
         "contracts quote. Default owner: MSP (the MSP runs it for the client), Customer (the "
         "client keeps it), Shared (both have a part), Microsoft; it applies unless the "
         "tenant's control map says otherwise.",
         "",
     ]
-    checks_by_control: dict[str, list[CheckMeta]] = {}
-    for check in catalog.checks:
-        checks_by_control.setdefault(check.control, []).append(check)
     empty: list[str] = []
     for row in grouping.rows:
         controls = [c for c in catalog.controls if c.matrix_rows.get(GROUPING_LAYOUT) == row.id]
@@ -176,7 +197,13 @@ def render(catalog: Catalog) -> str:
         for control in controls:
             lines += _control(control, catalog, checks_by_control.get(control.id, []))
     if empty:
-        lines += ["### Rows without controls", "", "; ".join(empty) + ".", ""]
+        lines += [
+            "### Rows without controls",
+            "",
+            "Microsoft runs these layers of a SaaS service such as Microsoft 365, so Remit has no "
+            "control for them: " + "; ".join(empty) + ".",
+            "",
+        ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

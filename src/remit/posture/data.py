@@ -59,6 +59,10 @@ class TenantData:
         detail = f": {result.detail}" if result.detail else ""
         return f"reading {key} failed ({result.outcome.value.replace('_', ' ')}){detail}"
 
+    def result(self, key: str) -> EndpointResult | None:
+        """How the collection went for ``key`` (None when it was not attempted or not known)."""
+        return self._results.get(key)
+
     def missing_part(self, key: str) -> str | None:
         """The cause when part of ``key`` could not be read (e.g. ``users.signInActivity``)."""
         result = self._results.get(key)

@@ -5,10 +5,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from remit.posture.checks import estate, identity_hygiene, privileged_hygiene, scuba_aad
+from remit.posture.checks import (
+    estate,
+    identity_hygiene,
+    privileged_hygiene,
+    scuba_aad,
+    scuba_aad_apps,
+    scuba_aad_privileged,
+    scuba_aad_settings,
+)
 from remit.posture.engine import CheckFn
 
-MODULES = (scuba_aad, identity_hygiene, privileged_hygiene, estate)
+MODULES = (
+    scuba_aad,
+    scuba_aad_settings,
+    scuba_aad_apps,
+    scuba_aad_privileged,
+    identity_hygiene,
+    privileged_hygiene,
+    estate,
+)
 
 
 def all_checks() -> Mapping[str, CheckFn]:

@@ -100,13 +100,15 @@ def secure_score(data: TenantData) -> Outcome:
     if len(scores) > 1:
         details += (
             f"; it was {_score_share(oldest):.0f}% on {str(oldest['createdDateTime'])[:10]} "
-            f"({change:+.0f} points)"
+            f"({change:+.0f} percentage points)"
         )
     if share < SCORE_FAIL_BELOW:
         return Outcome(Status.FAIL, f"{details}, below {SCORE_FAIL_BELOW:.0f}%.", resource)
     if change < -SCORE_DROP_WARN:
         return Outcome(
-            Status.WARN, f"{details}: it fell by more than {SCORE_DROP_WARN:.0f} points.", resource
+            Status.WARN,
+            f"{details}: it fell by more than {SCORE_DROP_WARN:.0f} percentage points.",
+            resource,
         )
     return Outcome(Status.PASS, f"{details}.", resource)
 
@@ -154,21 +156,27 @@ def _device_check(data: TenantData, rule: _DeviceRule) -> Outcome:
             f"{plural(len(grace), 'device')} {rule.grace_text}: "
             f"{name_list(sorted(_label(d) for d in grace))}."
         )
-    resources = tuple(_device(d) for d in bad + grace)
+    resources = tuple(sorted((_device(d) for d in bad + grace), key=lambda r: r.name))
     if not parts:
         return Outcome(Status.PASS, f"All {plural(total, 'managed device')} {rule.good}.")
     status = Status.FAIL if share >= DEVICE_FAIL_SHARE else Status.WARN
     return Outcome(status, " ".join(parts), resources)
 
 
-def _stale_label(device: dict[str, Any]) -> str:
+def _last_sync(device: dict[str, Any]) -> datetime | None:
+    """Intune writes 0001-01-01T00:00:00Z for a device that never checked in."""
     last = parse_time(device.get("lastSyncDateTime"))
+    return last if last is not None and last.year > 1 else None
+
+
+def _stale_label(device: dict[str, Any]) -> str:
+    last = _last_sync(device)
     when = f"last check-in {last:%Y-%m-%d}" if last else "never checked in"
     return f"{_label(device)}, {when}"
 
 
 def _is_stale(device: dict[str, Any], now: datetime) -> bool:
-    last = parse_time(device.get("lastSyncDateTime"))
+    last = _last_sync(device)
     return last is None or now - last > DEVICE_STALE
 
 

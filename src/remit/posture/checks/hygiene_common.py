@@ -70,18 +70,27 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
+def verb(count: int, one: str, many: str) -> str:
+    """``has``/``have`` (or any pair) agreeing with ``count``."""
+    return one if count == 1 else many
+
+
+def every(count: int, word: str, many: str | None = None) -> str:
+    """``the only admin``, ``both admins``, ``all 5 admins``."""
+    if count == 1:
+        return f"the only {word}"
+    return f"both {many or word + 's'}" if count == 2 else f"all {plural(count, word, many)}"
+
+
 def user_resource(user_id: str, user: dict[str, Any] | None) -> Resource:
     return Resource("user", user_id, display(user, user_id))
 
 
 def missing_licence(data: TenantData, key: str) -> str | None:
-    """The licence whose absence kept ``key`` out of the snapshot, or None when that is not why.
-
-    ``TenantData`` keeps endpoint results to itself; this is the one place that reads them.
-    """
+    """The licence whose absence kept ``key`` out of the snapshot, or None when that is not why."""
     if data.has(key):
         return None
-    result = data._results.get(key)  # private on purpose: see the docstring
+    result = data.result(key)
     if result is None or result.outcome is not EndpointOutcome.LICENSE_REQUIRED:
         return None
     return result.license or "a premium"
@@ -183,7 +192,7 @@ def group_member_ids(data: TenantData, group_id: str, _seen: set[str] | None = N
     seen.add(group_id)
     key = f"groups/{group_id}/members"
     if not data.has(key):
-        known = {str(g.get("id")) for g in data.optional_collection("groups") or []}
+        known = {str(g.get("id")) for g in data.collection("groups")}
         if group_id not in known:
             return set()
     out: set[str] = set()
@@ -227,6 +236,28 @@ def requires_mfa(policy: dict[str, Any]) -> bool:
     return "mfa" in (grant.get("builtInControls") or []) or bool(
         grant.get("authenticationStrength")
     )
+
+
+def emergency_problems(admin: Admin, skus: dict[str, str]) -> list[str]:
+    """Why an emergency-access candidate is not fit for the job (empty when it is)."""
+    user = admin.user or {}
+    problems: list[str] = []
+    if not any(
+        r.role_template_id == GLOBAL_ADMINISTRATOR and r.kind == "active" and r.permanent
+        for r in admin.roles
+    ):
+        problems.append("not a permanent active Global Administrator")
+    if user.get("accountEnabled") is False:
+        problems.append("disabled")
+    if user.get("onPremisesSyncEnabled") is True:
+        problems.append("synced from on-premises")
+    licences = [
+        skus.get(str(lic.get("skuId")), str(lic.get("skuId")))
+        for lic in user.get("assignedLicenses") or []
+    ]
+    if licences:
+        problems.append(f"licensed ({', '.join(sorted(licences))})")
+    return problems
 
 
 def emergency_candidates(data: TenantData, policies: list[dict[str, Any]]) -> list[Admin]:

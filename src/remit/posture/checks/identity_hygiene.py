@@ -19,13 +19,17 @@ from remit.posture.checks.hygiene_common import (
     conditional_access,
     describe,
     emergency_candidates,
+    emergency_problems,
+    every,
     last_sign_in,
     methods_key,
     name_list,
     plural,
     requires_mfa,
     sign_in_unavailable,
+    sku_names,
     user_resource,
+    verb,
 )
 from remit.posture.data import MissingData, TenantData
 from remit.posture.engine import CheckFn
@@ -81,12 +85,13 @@ def mfa_registration_users(data: TenantData) -> Outcome:
     share = 100 * registered / len(people)
     summary = (
         f"{registered} of {plural(len(people), 'enabled member account')} "
-        f"({int(share)}%) have registered an MFA method"
+        f"({int(share)}%) {verb(registered, 'has', 'have')} registered an MFA method"
     )
     if not missing:
         return Outcome(
             Status.PASS,
-            f"All {plural(len(people), 'enabled member account')} have registered an MFA method.",
+            f"{every(len(people), 'enabled member account').capitalize()} "
+            f"{verb(len(people), 'has', 'have')} registered an MFA method.",
         )
     names = sorted(display(user, str(user.get("id"))) for user in missing)
     status = Status.FAIL if share < USERS_FAIL_BELOW else Status.WARN
@@ -95,7 +100,7 @@ def mfa_registration_users(data: TenantData) -> Outcome:
     )
     return Outcome(
         status,
-        f"{summary}; {len(missing)} have not: {name_list(names)}.",
+        f"{summary}; {len(missing)} {verb(len(missing), 'has', 'have')} not: {name_list(names)}.",
         resources,
     )
 
@@ -133,7 +138,8 @@ def mfa_registration_admins(data: TenantData) -> Outcome:
         )
     if without:
         details = (
-            f"{len(without)} of {plural(len(holders), 'admin')} have no MFA method registered: "
+            f"{len(without)} of {plural(len(holders), 'admin')} "
+            f"{verb(len(without), 'has', 'have')} no MFA method registered: "
             f"{name_list([describe(a) for a in without])}."
         )
         return Outcome(
@@ -144,17 +150,23 @@ def mfa_registration_admins(data: TenantData) -> Outcome:
     if unknown:
         return Outcome(Status.ERROR, unknown_note, tuple(a.resource for a in unknown))
     return Outcome(
-        Status.PASS, f"All {plural(len(holders), 'admin')} have an MFA method registered."
+        Status.PASS,
+        f"{every(len(holders), 'admin').capitalize()} "
+        f"{verb(len(holders), 'has', 'have')} an MFA method registered.",
     )
 
 
 def _emergency_ids(data: TenantData) -> tuple[set[str], str]:
-    """Ids of the accounts that look like emergency access, and a note when CA could not say."""
+    """Ids of well-formed emergency-access accounts (Global Administrators excluded from every
+    enabled CA policy that are permanent, cloud-only and unlicensed: an excluded daily account
+    stays in scope), and a note when conditional access could not be read."""
     try:
         view = conditional_access(data)
-        return {a.id for a in emergency_candidates(data, view.policies)}, ""
+        skus = sku_names(data) if data.has("subscribedSkus") else {}
+        candidates = emergency_candidates(data, view.policies)
     except MissingData as exc:
         return set(), f" Emergency-access accounts could not be told apart ({exc.cause})."
+    return {a.id for a in candidates if not emergency_problems(a, skus)}, ""
 
 
 def dormant_admins(data: TenantData) -> Outcome:
@@ -196,10 +208,16 @@ def dormant_admins(data: TenantData) -> Outcome:
     parts: list[str] = []
     if stale:
         listed = name_list([f"{describe(a)}: {how}" for a, how in stale])
-        parts.append(f"{plural(len(stale), 'admin')} have not signed in for 90 days: {listed}.")
+        parts.append(
+            f"{plural(len(stale), 'admin')} {verb(len(stale), 'has', 'have')} not signed in "
+            f"for 90 days: {listed}."
+        )
     if idle:
         listed = name_list([f"{describe(a)}: {how}" for a, how in idle])
-        parts.append(f"{plural(len(idle), 'admin')} have not signed in for 30 days: {listed}.")
+        parts.append(
+            f"{plural(len(idle), 'admin')} {verb(len(idle), 'has', 'have')} not signed in "
+            f"for 30 days: {listed}."
+        )
     if stale or idle:
         status = Status.FAIL if stale else Status.WARN
         return Outcome(status, " ".join(parts) + note, resources)
@@ -207,11 +225,35 @@ def dormant_admins(data: TenantData) -> Outcome:
 
 
 def _covers_everyone(policy: dict[str, Any]) -> bool:
+    """All users, all apps, every client, and no risk, platform, location or device condition
+    narrowing it (exclusions are the SCuBA checks' business)."""
     conditions = policy.get("conditions") or {}
     users = conditions.get("users") or {}
     apps = conditions.get("applications") or {}
-    return "All" in (users.get("includeUsers") or []) and "All" in (
-        apps.get("includeApplications") or []
+    platforms = conditions.get("platforms") or {}
+    locations = conditions.get("locations") or {}
+    clients = set(conditions.get("clientAppTypes") or ["all"])
+    return (
+        "All" in (users.get("includeUsers") or [])
+        and "All" in (apps.get("includeApplications") or [])
+        and not conditions.get("userRiskLevels")
+        and not conditions.get("signInRiskLevels")
+        and not conditions.get("devices")
+        and (
+            not platforms
+            or (
+                platforms.get("includePlatforms") == ["all"]
+                and not platforms.get("excludePlatforms")
+            )
+        )
+        and (
+            not locations
+            or (
+                locations.get("includeLocations") == ["All"]
+                and not locations.get("excludeLocations")
+            )
+        )
+        and ("all" in clients or {"browser", "mobileAppsAndDesktopClients"} <= clients)
     )
 
 
@@ -246,8 +288,8 @@ def security_defaults(data: TenantData) -> Outcome:
         )
     return Outcome(
         Status.WARN,
-        "Security defaults are off and conditional access requires MFA only for some users or "
-        f"apps ({name_list(names)}); everyone else signs in with a password alone.",
+        "Security defaults are off and conditional access requires MFA only for some users, "
+        f"apps or conditions ({name_list(names)}); other sign-ins need a password alone.",
         tuple(_policy(p) for p in mfa),
     )
 

@@ -16,15 +16,18 @@ from remit.posture.checks.hygiene_common import (
     conditional_access,
     describe,
     emergency_candidates,
+    emergency_problems,
+    every,
     mailbox_plans,
     name_list,
     plural,
     sku_names,
+    verb,
 )
 from remit.posture.data import TenantData
 from remit.posture.engine import CheckFn
 from remit.posture.model import Outcome, Status
-from remit.posture.views import GLOBAL_ADMINISTRATOR, HIGHLY_PRIVILEGED_ROLES
+from remit.posture.views import HIGHLY_PRIVILEGED_ROLES
 
 EMERGENCY_MIN, EMERGENCY_MAX = 2, 3
 # CIS 1.1.4: admin accounts hold no licence, or only Microsoft Entra ID P1 / P2.
@@ -41,12 +44,14 @@ def _admins_that(
 ) -> Outcome:
     """FAIL naming every admin for whom ``test(user)`` holds, PASS when none does."""
     holders = admins(data)
+    if not holders:
+        return Outcome(Status.NOT_APPLICABLE, "No user holds a directory role.")
     found = [a for a in holders if a.user is not None and test(a.user)]
     if not found:
         return Outcome(Status.PASS, f"None of the {plural(len(holders), 'admin')} is {wrong}.")
     return Outcome(
         Status.FAIL,
-        f"{len(found)} of {plural(len(holders), 'admin')} {'is' if len(found) == 1 else 'are'} "
+        f"{len(found)} of {plural(len(holders), 'admin')} {verb(len(found), 'is', 'are')} "
         f"{wrong}: {name_list([describe(a) for a in found])}. {fix}",
         tuple(a.resource for a in found),
     )
@@ -79,27 +84,6 @@ def synced_admins(data: TenantData) -> Outcome:
     )
 
 
-def _emergency_problems(admin: Admin, skus: dict[str, str]) -> list[str]:
-    user = admin.user or {}
-    problems: list[str] = []
-    if not any(
-        r.role_template_id == GLOBAL_ADMINISTRATOR and r.kind == "active" and r.permanent
-        for r in admin.roles
-    ):
-        problems.append("not a permanent active Global Administrator")
-    if user.get("accountEnabled") is False:
-        problems.append("disabled")
-    if user.get("onPremisesSyncEnabled") is True:
-        problems.append("synced from on-premises")
-    licences = [
-        skus.get(str(lic.get("skuId")), str(lic.get("skuId")))
-        for lic in user.get("assignedLicenses") or []
-    ]
-    if licences:
-        problems.append(f"licensed ({', '.join(sorted(licences))})")
-    return problems
-
-
 def emergency_access(data: TenantData) -> Outcome:
     view = conditional_access(data)
     if view.unlicensed or not view.policies:
@@ -117,30 +101,30 @@ def emergency_access(data: TenantData) -> Outcome:
     candidates = emergency_candidates(data, view.policies)
     skus = sku_names(data) if data.has("subscribedSkus") else {}
     resources = tuple(a.resource for a in candidates)
-    policies = plural(
+    scope = every(
         len(view.policies),
         "enabled conditional-access policy",
         "enabled conditional-access policies",
     )
-    scope = f"every one of the {policies}"
+    problems = {a.name: emergency_problems(a, skus) for a in candidates}
+    wrong = [f"{name} is {' and '.join(issues)}" for name, issues in problems.items() if issues]
+    flaws = f"; {'; '.join(wrong)}" if wrong else ""
     if len(candidates) < EMERGENCY_MIN:
         found = f"only {candidates[0].name} is" if candidates else "no Global Administrator is"
         return Outcome(
             Status.FAIL,
             f"Emergency access needs {EMERGENCY_MIN}-{EMERGENCY_MAX} Global Administrators "
-            f"excluded from {scope}; {found}.",
+            f"excluded from {scope}; {found}{flaws}.",
             resources,
         )
     if len(candidates) > EMERGENCY_MAX:
         return Outcome(
             Status.FAIL,
             f"{len(candidates)} Global Administrators are excluded from {scope} "
-            f"({name_list([a.name for a in candidates])}); keep {EMERGENCY_MIN}-{EMERGENCY_MAX} "
-            "emergency-access accounts and bring the others under conditional access.",
+            f"({name_list(list(problems))}); keep {EMERGENCY_MIN}-{EMERGENCY_MAX} "
+            f"emergency-access accounts and bring the others under conditional access{flaws}.",
             resources,
         )
-    problems = {a.name: _emergency_problems(a, skus) for a in candidates}
-    wrong = [f"{name} is {' and '.join(issues)}" for name, issues in problems.items() if issues]
     if wrong:
         return Outcome(
             Status.FAIL,
@@ -200,12 +184,12 @@ def daily_driver_admins(data: TenantData) -> Outcome:
     if with_mailbox:
         parts.append(
             f"{plural(len(with_mailbox), 'highly privileged admin')} also "
-            f"{'has' if len(with_mailbox) == 1 else 'have'} a mailbox: {name_list(with_mailbox)}."
+            f"{verb(len(with_mailbox), 'has', 'have')} a mailbox: {name_list(with_mailbox)}."
         )
     if licensed:
         parts.append(
             f"{plural(len(licensed), 'highly privileged admin')} "
-            f"{'holds' if len(licensed) == 1 else 'hold'} productivity licences: "
+            f"{verb(len(licensed), 'holds', 'hold')} productivity licences: "
             f"{name_list(licensed)}."
         )
     if with_mailbox:

@@ -47,33 +47,40 @@ LEGACY_AUTH = Requirement(
     block=True,
     condition=_legacy_clients,
     own=frozenset({"clientAppTypes"}),
+    condition_text="the client apps Exchange ActiveSync and Other clients",
 )
 HIGH_USER_RISK = Requirement(
     does="blocks users whose user risk is high",
     block=True,
     condition=_high("userRiskLevels"),
     own=frozenset({"userRiskLevels"}),
+    condition_text="user risk High",
 )
 HIGH_SIGN_IN_RISK = Requirement(
     does="blocks sign-ins whose sign-in risk is high",
     block=True,
     condition=_high("signInRiskLevels"),
     own=frozenset({"signInRiskLevels"}),
+    condition_text="sign-in risk High",
 )
 # MFAPolicies in AADConfig.rego: All users, All resources, no excluded application, only
 # phishing-resistant methods in the authentication strength.
 PHISHING_RESISTANT_ALL = Requirement(
     does="requires phishing-resistant MFA for all users",
     grant=needs_phishing_resistant,
+    needs="a phishing-resistant authentication strength",
+    near=needs_mfa,
     strict_app_exclusions=True,
 )
 # AlternativeMFA: builtInControls "mfa", or a policy that already qualifies for 3.1; the 3.2v2
 # instructions also accept an authentication strength (options 1 and 3).
-MFA_ALL = Requirement(does="requires MFA for all users", grant=needs_mfa)
+MFA_ALL = Requirement(does="requires MFA for all users", grant=needs_mfa, needs="MFA")
 # PhishingResistantMFA: every highly privileged role included and none excluded.
 PHISHING_RESISTANT_PRIVILEGED = Requirement(
     does="requires phishing-resistant MFA for every highly privileged role",
     grant=needs_phishing_resistant,
+    needs="a phishing-resistant authentication strength",
+    near=needs_mfa,
     users="privileged",
     strict_app_exclusions=True,
 )
@@ -81,11 +88,13 @@ PHISHING_RESISTANT_PRIVILEGED = Requirement(
 MANAGED_DEVICE = Requirement(
     does="requires a compliant or hybrid-joined device for all users",
     grant=needs_managed_device,
+    needs="a compliant or hybrid-joined device",
 )
 # RequireManagedDeviceMFA: the user action urn:user:registersecurityinfo.
 MANAGED_DEVICE_REGISTRATION = Requirement(
     does="requires a compliant or hybrid-joined device to register security information",
     grant=needs_managed_device,
+    needs="a compliant or hybrid-joined device",
     target="register-security-info",
 )
 DEVICE_CODE_FLOW = Requirement(
@@ -93,6 +102,7 @@ DEVICE_CODE_FLOW = Requirement(
     block=True,
     condition=_device_code_flow,
     own=frozenset({"authenticationFlows"}),
+    condition_text="the authentication flow Device code flow",
 )
 
 

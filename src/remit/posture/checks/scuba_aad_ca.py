@@ -62,7 +62,6 @@ MULTIFACTOR_MODES = frozenset(
     }
 )
 DEVICE_CONTROLS = frozenset({"compliantDevice", "domainJoinedDevice"})
-NO_EXCLUDED_TARGET = "00000000-0000-0000-0000-000000000000"
 
 Strength = dict[str, Any]
 # Whether one grant control (a built-in control name, or "authenticationStrength" with the
@@ -122,6 +121,9 @@ class Requirement:
     grant: ControlTest | None = None  # grant: controls that must be required
     condition: Callable[[dict[str, Any]], bool] = lambda conditions: True
     own: frozenset[str] = frozenset()  # conditions that are part of the SCuBA policy
+    condition_text: str = ""  # what ``condition`` selects, for "does not select ..."
+    needs: str = ""  # what ``grant`` asks for, for "does not require ..."
+    near: ControlTest | None = None  # a looser grant that makes a policy worth naming
     users: str = "all"  # "all" users, or the "privileged" roles
     target: str = "all-resources"  # or "register-security-info"
     strict_app_exclusions: bool = False  # ScubaGear rejects excluded applications (3.1, 3.6)
@@ -184,21 +186,50 @@ class _Context:
         return self.roles.get(template_id, template_id)
 
 
-def grant_fit(policy: dict[str, Any], test: ControlTest) -> list[str] | None:
-    """None when the grant does not ask for what ``test`` wants; otherwise the other controls a
-    user could satisfy instead (empty: it is enforced)."""
+# How the finding names a grant control (conditionalAccessGrantControl).
+CONTROL_NAMES = {
+    "block": "block access",
+    "mfa": "MFA",
+    "compliantDevice": "a compliant device",
+    "domainJoinedDevice": "a hybrid-joined device",
+    "approvedApplication": "an approved client app",
+    "compliantApplication": "an app protection policy",
+    "passwordChange": "a password change",
+    "riskRemediation": "risk remediation",
+}
+
+
+def _controls(policy: dict[str, Any]) -> tuple[list[str], Strength | None]:
+    """The grant's controls as tokens: built-in control names, "authenticationStrength", and
+    custom controls or terms of use (which no SCuBA policy asks for)."""
     grant = policy.get("grantControls") or {}
     strength = grant.get("authenticationStrength") or None
     controls = strings(grant.get("builtInControls"))
     if strength:
         controls.append("authenticationStrength")
-    controls += [f"custom control {c}" for c in strings(grant.get("customAuthenticationFactors"))]
-    controls += ["terms of use" for _ in strings(grant.get("termsOfUse"))]
+    controls += [
+        f"the custom control {c}" for c in strings(grant.get("customAuthenticationFactors"))
+    ]
+    controls += ["accepting terms of use" for _ in strings(grant.get("termsOfUse"))]
+    return controls, strength
+
+
+def _control_name(control: str, strength: Strength | None) -> str:
+    if control == "authenticationStrength":
+        return f"the authentication strength {(strength or {}).get('displayName') or 'set'}"
+    return CONTROL_NAMES.get(control, control)
+
+
+def grant_fit(policy: dict[str, Any], test: ControlTest) -> list[str] | None:
+    """None when the grant does not ask for what ``test`` wants; otherwise what else a user could
+    satisfy instead (empty: it is enforced, all controls required or only such controls)."""
+    grant = policy.get("grantControls") or {}
+    controls, strength = _controls(policy)
     if not any(test(c, strength) for c in controls):
         return None
     if str(grant.get("operator") or "OR").upper() == "AND" or len(controls) == 1:
         return []
-    return [c for c in controls if not test(c, strength)]
+    return [_control_name(c, strength) for c in controls if not test(c, strength)]
 
 
 def _blocks(policy: dict[str, Any]) -> bool:
@@ -206,15 +237,38 @@ def _blocks(policy: dict[str, Any]) -> bool:
     return "block" in strings(grant.get("builtInControls"))
 
 
-def matches_core(policy: dict[str, Any], req: Requirement) -> bool:
-    """The policy does the right kind of thing (grant and special condition), whatever its
-    state, scope and exclusions: a candidate worth naming when nothing qualifies."""
-    conditions = policy.get("conditions") or {}
+def _grant_problem(policy: dict[str, Any], req: Requirement) -> str | None:
+    """Why the grant does not do what ``req`` asks (None: it does)."""
+    controls, strength = _controls(policy)
+    names = [_control_name(c, strength) for c in controls]
+    granted = f" (it requires {name_list(names)})" if names else ""
     if req.block and not _blocks(policy):
-        return False
+        return f"does not block access{granted}"
     if req.grant is not None and grant_fit(policy, req.grant) is None:
-        return False
-    return req.condition(conditions)
+        return f"does not require {req.needs}{granted}"
+    return None
+
+
+def candidate(policy: dict[str, Any], req: Requirement) -> bool:
+    """Worth naming when nothing qualifies: a policy with the SCuBA policy's own condition (legacy
+    clients, a risk level, the device code flow), or else with the grant it asks for (or, for
+    phishing-resistant MFA, any MFA)."""
+    conditions = policy.get("conditions") or {}
+    if not req.own:
+        if _grant_problem(policy, req) is None:
+            return True
+        return req.near is not None and grant_fit(policy, req.near) is not None
+    if req.condition(conditions):
+        return True
+    # The right grant with the same kind of condition set to something else (only Exchange
+    # ActiveSync, only medium risk, only authentication transfer).
+    configured: list[str] = []
+    for key in req.own:
+        if key == "authenticationFlows":
+            configured += strings((conditions.get(key) or {}).get("transferMethods"))
+        else:
+            configured += [v for v in strings(conditions.get(key)) if v != "all"]
+    return bool(configured) and _grant_problem(policy, req) is None
 
 
 def _narrowing(conditions: dict[str, Any], req: Requirement, ctx: _Context) -> list[str]:
@@ -337,12 +391,15 @@ def assess_policy(policy: dict[str, Any], req: Requirement, ctx: _Context) -> Ve
             verdict.problems.append("does not target the user action Register security information")
     elif "All" not in strings(applications.get("includeApplications")):
         verdict.problems.append("does not target all resources")
-    if not matches_core(policy, req):
-        verdict.problems.append(f"does not do what is needed (a policy that {req.does})")
+    if not req.condition(conditions):
+        verdict.problems.append(f"does not select {req.condition_text}")
+    grant_problem = _grant_problem(policy, req)
+    if grant_problem:
+        verdict.problems.append(grant_problem)
     elif req.grant is not None:
         alternatives = grant_fit(policy, req.grant) or []
         if alternatives:
-            verdict.caveats.append(f"can be satisfied with {', '.join(alternatives)} instead")
+            verdict.caveats.append(f"can be satisfied with {name_list(alternatives)} instead")
     _exclusions(policy, req, ctx, verdict)
     verdict.caveats.extend(_narrowing(conditions, req, ctx))
     return verdict
@@ -396,21 +453,13 @@ def evaluate(data: TenantData, req: Requirement) -> Outcome:
         )
     if not policies:
         return Outcome(Status.FAIL, _no_policies(data))
-    candidates = [v for v in verdicts if matches_core(v.policy, req)][:5]
-    details = f"No enabled conditional-access policy {req.does}."
-    if candidates:
-        details += (
-            " "
-            + "; ".join(
-                _describe(v, [p for p in v.problems if not p.startswith("does not do")])
-                for v in candidates
-            )
-            + "."
+    candidates = [v for v in verdicts if candidate(v.policy, req)][:5]
+    if not candidates:
+        return Outcome(
+            Status.FAIL,
+            f"No conditional-access policy, enabled or not, {req.does} (the tenant has "
+            f"{plural(len(policies), 'policy', 'policies')}).",
         )
-    else:
-        details += (
-            f" None of the tenant's {plural(len(policies), 'policy', 'policies')} comes close."
-        )
-    if req.without_it:
-        details += f" {req.without_it}"
+    details = f"No enabled conditional-access policy {req.does}: "
+    details += "; ".join(_describe(v, v.problems) for v in candidates) + "."
     return Outcome(Status.FAIL, details, tuple(v.resource() for v in candidates))

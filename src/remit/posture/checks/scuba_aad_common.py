@@ -28,6 +28,8 @@ INLINE = 10  # at most this many names in a finding's details; every one goes in
 # The service plan ScubaGear looks for to decide that a tenant has Entra ID P2
 # (Rego/Utils/AAD.rego, Aad2P2Licenses: ServicePlanName == "AAD_PREMIUM_P2").
 P2_SERVICE_PLAN = "AAD_PREMIUM_P2"
+# The id Graph uses in an authentication method feature's excludeTarget when nothing is excluded.
+NO_EXCLUDED_TARGET = "00000000-0000-0000-0000-000000000000"
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
