@@ -72,9 +72,11 @@ def test_history_is_newest_first_and_previous_walks_back(
         repo = AssessmentRepository(session, contoso)
         assert [r.id for r in repo.list()] == ids[::-1]
         latest = repo.latest()
-        assert latest is not None and latest.id == ids[-1]
+        assert latest is not None
+        assert latest.id == ids[-1]
         previous = repo.previous(ids[-1])
-        assert previous is not None and previous.id == ids[1]
+        assert previous is not None
+        assert previous.id == ids[1]
         assert repo.previous(ids[0]) is None
 
 

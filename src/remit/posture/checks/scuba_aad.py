@@ -4,8 +4,8 @@
 Each check asks :func:`~remit.posture.checks.scuba_aad_ca.evaluate` whether an enabled policy
 meets the baseline's implementation section, with the qualifying rules ScubaGear applies
 (Rego/AADConfig.rego; see :mod:`remit.posture.checks.scuba_aad_ca` for the details and where
-Remit is stricter). The other SCuBA Entra ID checks live in :mod:`scuba_aad_settings` and
-:mod:`scuba_aad_privileged`.
+Remit is stricter). The other SCuBA Entra ID checks live in :mod:`scuba_aad_settings`,
+:mod:`scuba_aad_apps` and :mod:`scuba_aad_privileged`.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ The criteria follow the baseline's implementation sections and ScubaGear's Rego
 - ``HasAcceptableMFA``: an authentication strength whose allowed combinations are only
   ``windowsHelloForBusiness``, ``fido2`` and ``x509CertificateMultiFactor``.
 
+Remit applies the state, scope and exclusion rules to every conditional-access check alike, where
+ScubaGear's Rego varies (its 3.1 does not look at excluded roles, its 3.7 at no exclusion).
+
 Where ScubaGear accepts a policy that still leaves a gap, the check says WARN rather than PASS:
 conditions the SCuBA policy does not ask for (platforms, locations, risk levels, client apps,
 device filters) narrow who the policy applies to (the baseline's own caution, in its
@@ -315,7 +318,6 @@ def _narrowing(conditions: dict[str, Any], req: Requirement, ctx: _Context) -> l
 
 
 def _excluded_groups(group_ids: Sequence[str], ctx: _Context, verdict: Verdict) -> None:
-    emergency, gap = ctx.emergency()
     for group_id in group_ids:
         label = f"the group {quoted(ctx.group_name(group_id))}"
         members = ctx.data.optional_collection(f"groups/{group_id}/members")
@@ -326,6 +328,7 @@ def _excluded_groups(group_ids: Sequence[str], ctx: _Context, verdict: Verdict) 
             )
             continue
         ids = [str(m.get("id")) for m in members]
+        emergency, gap = ctx.emergency()
         if not ids:
             verdict.caveats.append(f"excludes {label}, empty today")
         elif all(i in emergency for i in ids):
