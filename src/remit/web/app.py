@@ -1,7 +1,8 @@
 """FastAPI app: a JSON API over the workspace and a minimal HTML overview page.
 
-The dashboard proper arrives with its own issue; this page lists tenants and their last
-snapshot so `remit demo` has something to show. It reads the database only, never Graph.
+The dashboard proper arrives with its own issue; this page lists tenants, their last snapshot
+and their last assessment so `remit demo` has something to show. It reads the database only,
+never Graph.
 """
 
 from __future__ import annotations
@@ -40,7 +41,17 @@ def _row(workspace: Workspace, session: Session, tenant: TenantInfo) -> dict[str
         "display_name": tenant.display_name,
         "primary_domain": tenant.primary_domain,
         "snapshot": None,
+        "assessment": None,
     }
+    run = workspace.assessments(session, tenant).latest()
+    if run is not None:
+        row["assessment"] = {
+            "run_id": run.id,
+            "evaluated_at": run.evaluated_at.isoformat(),
+            "score": run.score,
+            "coverage": run.coverage,
+            "counts": run.counts,
+        }
     if last is not None:
         summary = summarize(repo.load(last.id))
         row["snapshot"] = {
@@ -73,6 +84,7 @@ def _page(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         snap = row["snapshot"] or {}
         summary = snap.get("summary") or {}
+        run = row["assessment"] or {}
         body.append(
             "<tr>"
             + _cell(row["name"])
@@ -84,6 +96,8 @@ def _page(rows: list[dict[str, Any]]) -> str:
             + _cell(summary.get("ca_policies_enabled"))
             + _cell(summary.get("security_defaults"))
             + _cell(summary.get("mfa_registered_percent"))
+            + _cell(run.get("score"))
+            + _cell((run.get("counts") or {}).get("FAIL"))
             + "</tr>"
         )
     return _template().substitute(rows="".join(body), version=escape(__version__))
