@@ -93,6 +93,13 @@ def make_tenant(
             "displayName": "Security Defaults",
             "isEnabled": True,
         },
+        "policies/defaultAppManagementPolicy": {
+            "id": "00000000-0000-0000-0000-000000000000",
+            "displayName": "Default app management tenant policy",
+            "isEnabled": False,
+            "applicationRestrictions": {"passwordCredentials": [], "keyCredentials": []},
+            "servicePrincipalRestrictions": {"passwordCredentials": [], "keyCredentials": []},
+        },
         "identity/conditionalAccess/policies": {
             "value": [{"id": _id(name, "ca1"), "displayName": "Require MFA", "state": "enabled"}]
         },

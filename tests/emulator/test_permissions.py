@@ -116,3 +116,19 @@ def test_conditional_access_without_p1(start: Start) -> None:
     code, message = error_of(response)
     assert code == "Forbidden"
     assert "premium license" in message
+
+
+def test_the_app_management_policy_needs_policy_read_all(start: Start) -> None:
+    _server, session = start()
+    _grant(session, "Application.Read.All")
+    refused = session.get("policies/defaultAppManagementPolicy")
+    assert refused.status_code == 403
+    assert error_of(refused) == DENIED
+    for permission in ("Policy.Read.All", "Policy.Read.ApplicationConfiguration"):
+        _grant(session, permission)
+        served = session.get("policies/defaultAppManagementPolicy")
+        assert served.status_code == 200, permission
+        assert served.json()["isEnabled"] is False
+        assert served.json()["@odata.context"].endswith(
+            "$metadata#policies/defaultAppManagementPolicy/$entity"
+        )

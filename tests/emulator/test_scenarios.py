@@ -201,6 +201,8 @@ def test_guest_privileged_role_uses_an_existing_guest() -> None:
     guest = user_by_upn(spec, upn)
     assert guest["userType"] == "Guest"
     assert guest["id"] in role_members(spec, PRA)
+    registration = values(spec, "reports/authenticationMethods/userRegistrationDetails")
+    assert next(r for r in registration if r["id"] == guest["id"])["isAdmin"] is True
     event = newest_audit(spec)
     assert event["activityDisplayName"] == "Add member to role"
     assert event["targetResources"][0]["id"] == guest["id"]
@@ -223,6 +225,17 @@ def test_guest_privileged_role_invites_a_guest_when_there_is_none() -> None:
     assert guests[0]["id"] in role_members(spec, GA)
     activities = [e["activityDisplayName"] for e in values(spec, AUDITS)[:2]]
     assert activities == ["Add member to role", "Invite external user"]
+    # The registration report lists guests too: the new one, an admin with no MFA method.
+    details = next(
+        r
+        for r in values(spec, "reports/authenticationMethods/userRegistrationDetails")
+        if r["id"] == guests[0]["id"]
+    )
+    assert (details["userType"], details["isAdmin"], details["isMfaRegistered"]) == (
+        "guest",
+        True,
+        False,
+    )
 
 
 def test_security_defaults_off() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -225,14 +226,15 @@ def test_keys_refer_to_each_other_consistently(profile: str) -> None:
         members = values(spec, f"groups/{group_id}/members")
         assert {m["id"] for m in members} <= users.keys() | groups.keys()
     for role in values(spec, "directoryRoles"):
-        members = {m["id"] for m in values(spec, f"directoryRoles/{role['id']}/members")}
+        role_members = {m["id"] for m in values(spec, f"directoryRoles/{role['id']}/members")}
         holders = {
             a["principalId"] for a in assignments if a["roleDefinitionId"] == role["roleTemplateId"]
         }
-        assert members == holders
+        assert role_members == holders
     registration = values(spec, "reports/authenticationMethods/userRegistrationDetails")
-    assert {r["id"] for r in registration} == {
-        u["id"] for u in users.values() if u["userType"] == "Member"
+    # Graph's registration report lists guests too (userType "guest").
+    assert {r["id"]: r["userType"] for r in registration} == {
+        u["id"]: u["userType"].lower() for u in users.values()
     }
     admins = {a["principalId"] for a in assignments} & users.keys()
     admins |= {
@@ -244,14 +246,9 @@ def test_keys_refer_to_each_other_consistently(profile: str) -> None:
     for user_id in admins:
         methods = values(spec, f"users/{user_id}/authentication/methods")
         assert methods[0]["@odata.type"] == "#microsoft.graph.passwordAuthenticationMethod"
-        details = (
-            next(r for r in registration if r["id"] == user_id)
-            if (users[user_id]["userType"] == "Member")
-            else None
-        )
-        if details is not None:
-            assert details["isAdmin"] is True
-            assert details["isMfaRegistered"] == (len(methods) > 1)
+        details = next(r for r in registration if r["id"] == user_id)
+        assert details["isAdmin"] is True
+        assert details["isMfaRegistered"] == (len(methods) > 1)
     organization = values(spec, "organization")[0]
     assert organization["id"] == spec.tenant_id
     assert spec.primary_domain in {d["id"] for d in values(spec, "domains") if d["isDefault"]}
@@ -264,6 +261,21 @@ def test_keys_refer_to_each_other_consistently(profile: str) -> None:
     scores = [s["createdDateTime"] for s in values(spec, "security/secureScores")]
     assert len(scores) == 30
     assert scores == sorted(scores, reverse=True)
+    profiles = {c["id"]: c["maxScore"] for c in values(spec, "security/secureScoreControlProfiles")}
+    for score in values(spec, "security/secureScores"):
+        controls = {c["controlName"]: c["score"] for c in score["controlScores"]}
+        assert controls.keys() == profiles.keys()  # the same names every day
+        assert all(0 <= controls[name] <= profiles[name] for name in controls)
+        assert score["currentScore"] == pytest.approx(sum(controls.values()), abs=0.01)
+        assert score["maxScore"] == sum(profiles.values())
+    for user in users.values():
+        activity = user["signInActivity"]
+        if activity:  # the latest successful sign-in, interactive or not
+            moments = [
+                activity["lastSignInDateTime"],
+                activity["lastNonInteractiveSignInDateTime"],
+            ]
+            assert activity["lastSuccessfulSignInDateTime"] == max(m for m in moments if m)
 
 
 # --- Realistic findings --------------------------------------------------------------------------
@@ -374,9 +386,58 @@ def test_well_run_tenant_uses_pim_approval_and_emergency_accounts() -> None:
         and p["grantControls"]["builtInControls"] == ["block"]
         for p in enabled
     )
-    assert all(d["isEncrypted"] for d in values(spec, "deviceManagement/managedDevices"))
-    score = values(spec, "security/secureScores")[0]
-    assert score["currentScore"] / score["maxScore"] > 0.85
+    devices = values(spec, "deviceManagement/managedDevices")
+    assert all(d["isEncrypted"] and d["complianceState"] == "compliant" for d in devices)
+    stale = [d for d in devices if ts(d["lastSyncDateTime"]) < REFERENCE_NOW - timedelta(days=30)]
+    assert len(stale) <= 0.01 * len(devices)
+
+
+def _enabled_policies(spec: TenantSpec) -> list[dict[str, Any]]:
+    return [
+        p for p in values(spec, "identity/conditionalAccess/policies") if p["state"] == "enabled"
+    ]
+
+
+def test_well_run_tenant_meets_the_scuba_ca_and_method_baselines() -> None:
+    spec = tenant("well-run-pim")
+    enabled = _enabled_policies(spec)
+    everyone = [p for p in enabled if p["conditions"]["users"]["includeUsers"] == ["All"]]
+    blocks = [p for p in everyone if p["grantControls"]["builtInControls"] == ["block"]]
+    assert any(p["conditions"]["userRiskLevels"] == ["high"] for p in blocks)
+    assert any(
+        (p["conditions"]["authenticationFlows"] or {}).get("transferMethods") == "deviceCodeFlow"
+        for p in blocks
+    )
+    registration = [
+        p
+        for p in everyone
+        if p["conditions"]["applications"]["includeUserActions"]
+        == ["urn:user:registersecurityinfo"]
+    ]
+    assert len(registration) == 1
+    assert registration[0]["conditions"]["applications"]["includeApplications"] == []
+    assert set(registration[0]["grantControls"]["builtInControls"]) == {
+        "compliantDevice",
+        "domainJoinedDevice",
+    }
+    methods = {
+        c["id"]: c["state"]
+        for c in spec.data["policies/authenticationMethodsPolicy"][
+            "authenticationMethodConfigurations"
+        ]
+    }
+    assert methods["Sms"] == methods["Voice"] == methods["Email"] == "disabled"
+    # CA requires MFA for everyone, so every enabled member who has signed in has registered.
+    registration_details = {
+        r["id"]: r for r in values(spec, "reports/authenticationMethods/userRegistrationDetails")
+    }
+    signed_in = [
+        u
+        for u in values(spec, "users")
+        if u["userType"] == "Member" and u["accountEnabled"] and u["signInActivity"]
+    ]
+    assert signed_in
+    assert all(registration_details[u["id"]]["isMfaRegistered"] for u in signed_in)
 
 
 def test_hybrid_tenant_syncs_most_users_including_a_global_admin() -> None:
@@ -399,3 +460,93 @@ def test_agency_has_many_guests_and_one_privileged_guest() -> None:
     ]
     assert [u["userType"] for u in privileged].count("Guest") == 1
     assert all("#EXT#@" in u["userPrincipalName"] for u in guests)
+
+
+def test_hybrid_sync_account_signed_in_within_the_hour_and_synced_users_carry_an_anchor() -> None:
+    spec = tenant("mid-size-hybrid")
+    users = {u["id"]: u for u in values(spec, "users")}
+    sync_role = "d29b2b05-8046-44ba-8758-1e26182fcf32"  # Directory Synchronization Accounts
+    sync_ids = [
+        a["principalId"]
+        for a in values(spec, "roleManagement/directory/roleAssignments")
+        if a["roleDefinitionId"] == sync_role
+    ]
+    assert len(sync_ids) == 1
+    activity = users[sync_ids[0]]["signInActivity"]
+    for field in (
+        "lastSignInDateTime",
+        "lastNonInteractiveSignInDateTime",
+        "lastSuccessfulSignInDateTime",
+    ):
+        assert REFERENCE_NOW - timedelta(hours=1) <= ts(activity[field]) < REFERENCE_NOW, field
+    for user in users.values():
+        anchor = user["onPremisesImmutableId"]
+        if user["onPremisesSyncEnabled"]:
+            assert len(base64.b64decode(anchor, validate=True)) == 16  # the objectGUID
+        else:
+            assert anchor is None
+
+
+def test_registration_details_list_guests_without_methods() -> None:
+    spec = tenant("guest-heavy-agency")
+    guests = [
+        r
+        for r in values(spec, "reports/authenticationMethods/userRegistrationDetails")
+        if r["userType"] == "guest"
+    ]
+    assert len(guests) >= 40
+    assert all("#EXT#@" in r["userPrincipalName"] for r in guests)
+    admins = [r for r in guests if r["isAdmin"]]
+    assert len(admins) == 1  # the guest holding Application Administrator
+    assert admins[0]["isMfaRegistered"] is False
+
+
+APP_POLICY = "policies/defaultAppManagementPolicy"
+
+
+def test_only_the_well_run_tenant_restricts_app_credentials() -> None:
+    well_run = tenant("well-run-pim").data[APP_POLICY]
+    assert well_run["isEnabled"] is True
+    for scope in ("applicationRestrictions", "servicePrincipalRestrictions"):
+        passwords = {r["restrictionType"]: r for r in well_run[scope]["passwordCredentials"]}
+        keys = {r["restrictionType"]: r for r in well_run[scope]["keyCredentials"]}
+        for kind in ("passwordAddition", "symmetricKeyAddition"):
+            assert passwords[kind]["state"] == "enabled"
+            assert passwords[kind]["restrictForAppsCreatedAfterDateTime"] is None
+        assert passwords["passwordLifetime"]["maxLifetime"] == "P180D"
+        assert keys["asymmetricKeyLifetime"]["maxLifetime"] == "P365D"
+    for profile in sorted(set(PROFILES) - {"well-run-pim"}):
+        policy = tenant(profile).data[APP_POLICY]
+        assert policy["id"] == well_run["id"] == "00000000-0000-0000-0000-000000000000"
+        assert policy["isEnabled"] is False, profile
+        assert policy["servicePrincipalRestrictions"] == {
+            "passwordCredentials": [],
+            "keyCredentials": [],
+        }
+
+
+def _score_course(spec: TenantSpec) -> tuple[float, float, float]:
+    """(max score, share today in %, change over the 30 days in percentage points)."""
+    scores = values(spec, "security/secureScores")
+
+    def share(score: dict[str, Any]) -> float:
+        return 100 * float(score["currentScore"]) / float(score["maxScore"])
+
+    return float(scores[0]["maxScore"]), share(scores[0]), share(scores[0]) - share(scores[-1])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 5])
+def test_secure_score_is_sized_by_licences_and_follows_each_profile(seed: int) -> None:
+    course = {p: _score_course(tenant(p, seed)) for p in PROFILES}
+    maxima = {p: m for p, (m, _, _) in course.items()}
+    assert all(150 <= m <= 420 for m in maxima.values()), maxima
+    # E5 > Business Premium > Business Basic/Standard.
+    assert maxima["well-run-pim"] > maxima["business-premium-gaps"] > maxima["small-office-no-ca"]
+    no_ca, secdefaults = course["small-office-no-ca"], course["small-office-secdefaults"]
+    assert no_ca[1] < 40  # neglected ...
+    assert no_ca[2] == 0  # ... and flat
+    assert secdefaults[1] >= 40  # above the FAIL line, but sliding: the trend warning shows
+    assert secdefaults[2] < -5
+    assert 70 <= course["well-run-pim"][1] <= 85
+    assert course["well-run-pim"][2] == 0
+    assert 0 < course["business-premium-gaps"][2] <= 7  # rising slowly

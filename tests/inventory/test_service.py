@@ -46,6 +46,7 @@ PHASE_ONE_KEYS = {
     "policies/authorizationPolicy",
     "policies/identitySecurityDefaultsEnforcementPolicy",
     "policies/adminConsentRequestPolicy",
+    "policies/defaultAppManagementPolicy",
     "security/secureScores",
     "security/secureScoreControlProfiles",
     "deviceManagement/managedDevices",

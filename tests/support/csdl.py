@@ -116,6 +116,7 @@ PATH_TYPES: dict[str, str] = {
         "microsoft.graph.identitySecurityDefaultsEnforcementPolicy"
     ),
     "policies/adminConsentRequestPolicy": "microsoft.graph.adminConsentRequestPolicy",
+    "policies/defaultAppManagementPolicy": "microsoft.graph.tenantAppManagementPolicy",
     "policies/crossTenantAccessPolicy": "microsoft.graph.crossTenantAccessPolicy",
     "policies/crossTenantAccessPolicy/default": (
         "microsoft.graph.crossTenantAccessPolicyConfigurationDefault"

@@ -149,6 +149,10 @@ RULES: tuple[tuple[str, Endpoint], ...] = (
         "policies/authenticationMethodsPolicy*",
         Endpoint(("Policy.Read.All", "Policy.Read.AuthenticationMethod")),
     ),
+    (
+        "policies/defaultAppManagementPolicy*",
+        Endpoint(("Policy.Read.All", "Policy.Read.ApplicationConfiguration")),
+    ),
     ("policies/*", Endpoint(("Policy.Read.All",))),
     (
         "reports/authenticationMethods/*",

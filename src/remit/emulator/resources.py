@@ -60,6 +60,7 @@ KNOWN_SINGLETONS = frozenset(
     {
         "policies/authorizationPolicy", "policies/identitySecurityDefaultsEnforcementPolicy",
         "policies/adminConsentRequestPolicy", "policies/authenticationMethodsPolicy",
+        "policies/defaultAppManagementPolicy",
     }
 )  # fmt: skip
 _KNOWN_PREFIXES = frozenset(

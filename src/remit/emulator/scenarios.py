@@ -278,6 +278,18 @@ def _guest_privileged_role(run: TenantEdit) -> str:
             upn = f"it.consultant_partner-msp.example#EXT#@{initial_domain(run)}"
             user = blank_user(run, upn=upn, display="IT Consultant (partner)", guest_mail=mail)
             run.collection(USERS).append(user)
+            if REGISTRATION in run.data:  # Graph lists guests in the registration report too
+                details: Json = {
+                    "id": user["id"],
+                    "userPrincipalName": upn,
+                    "userDisplayName": user["displayName"],
+                    "userType": "guest",
+                    "isAdmin": False,
+                    "isSsprEnabled": False,
+                    "isSystemPreferredAuthenticationMethodEnabled": True,
+                }
+                no_mfa_registration(details, run.now)
+                run.collection(REGISTRATION).append(details)
             run.audit(
                 "Invite external user",
                 "UserManagement",

@@ -103,6 +103,13 @@ ENDPOINT_PERMISSIONS: tuple[EndpointPermission, ...] = (
         "Policy.Read.All",
         "to read Conditional Access policies and named locations",
     ),
+    # Reference: Policy.Read.All is least privileged for the default app management policy
+    # (Policy.Read.ApplicationConfiguration is listed as higher privileged).
+    EndpointPermission(
+        "policies/defaultAppManagementPolicy",
+        "Policy.Read.All",
+        "to read the app management policy (limits on app secrets and certificates)",
+    ),
     EndpointPermission(
         "policies/**",
         "Policy.Read.All",

@@ -19,7 +19,8 @@ from typing import Any
 
 USER_PROPERTIES = (
     "id,displayName,userPrincipalName,mail,userType,accountEnabled,onPremisesSyncEnabled,"
-    "assignedLicenses,createdDateTime,creationType,externalUserState,signInActivity"
+    "onPremisesImmutableId,assignedLicenses,createdDateTime,creationType,externalUserState,"
+    "signInActivity"
 )
 USER_PROPERTIES_WITHOUT_SIGN_IN = USER_PROPERTIES.removesuffix(",signInActivity")
 
@@ -104,6 +105,11 @@ def phase_one(now: datetime, audit_days: int = 7) -> tuple[Resource, ...]:
         ),
         Resource(
             "policies/adminConsentRequestPolicy", collection=False, purpose="admin consent workflow"
+        ),
+        Resource(
+            "policies/defaultAppManagementPolicy",
+            collection=False,
+            purpose="limits on app secrets and certificates (app management policy)",
         ),
         Resource("security/secureScores", {"$top": "30"}, purpose="Secure Score and its trend"),
         Resource(

@@ -2,8 +2,9 @@
 
 Tenant ``index`` of book ``seed`` is fully determined by ``(index, seed)`` (and ``now``, which
 defaults to the fixed ``REFERENCE_NOW``, 2026-11-01T00:00:00Z): every random draw comes from
-``random.Random(f"{seed}:{index}")``, never from ``hash()``, so the JSON is byte-identical across
-runs and Python hash seeds. ``tenant_header`` draws only the first few values (ids, name,
+``random.Random(f"{seed}:{index}")`` (or from one seeded with the tenant id drawn from it, for
+data added later: ``Tenant.side_rng``), never from ``hash()``, so the JSON is byte-identical
+across runs and Python hash seeds. ``tenant_header`` draws only the first few values (ids, name,
 credentials, licences), so a server can list 1,000 tenants instantly and build data lazily with
 ``generate_tenant``; both agree on every header field.
 
@@ -26,14 +27,25 @@ Profiles, by ``index % 8`` (``PROFILE_CYCLE``; half the book is small offices):
   every CA policy); separate ``adm.`` admin accounts hold PIM *eligible* roles; Global and
   Privileged Role Administrator activation needs approval by the "PIM Approvers - Tier 0" group;
   assignment and activation alerts go to ``secops@``; CA requires phishing-resistant MFA for the
-  privileged roles and blocks legacy auth, risky sign-ins and other countries; compliant,
-  encrypted devices; a high Secure Score.
+  privileged roles and MFA for everyone (so every member who signed in has registered), blocks
+  legacy auth, high sign-in and user risk, the device code flow and other countries, and allows
+  registering security info only from a compliant or hybrid-joined device; SMS, voice and Email
+  OTP are off; the app management policy blocks new client secrets and caps secret (180 days)
+  and certificate (365 days) lifetimes; every device compliant and encrypted, hardly any stale;
+  a Secure Score of 74-84 %, steady.
 - slot 5, ``mid-size-hybrid``: 150-500 users synced from on-premises AD (``onPremisesSyncEnabled``
-  for about 95%) on Office 365 E3 + Entra ID P1 (no Intune), a *synced* Global Administrator,
-  the Entra Connect sync account, some CA (admin MFA and legacy block on, all-user MFA
-  report-only).
+  for about 95%, each with its ``onPremisesImmutableId`` anchor) on Office 365 E3 + Entra ID P1
+  (no Intune), a *synced* Global Administrator, the Entra Connect sync account (signed in within
+  the last hour), some CA (admin MFA and legacy block on, all-user MFA report-only).
 - slot 7, ``guest-heavy-agency``: 20-80 users on Microsoft 365 E3 with 40-200 guests; anyone may
   invite; one guest holds Application Administrator.
+
+Everywhere: Secure Score's maximum follows the licences (about 200 points for Business
+Basic/Standard, 340 for Business Premium, 400 for E5) and its 30 daily scores follow the profile
+(small offices without CA flat below 40 %, those with security defaults sliding by 6-9 points,
+business premium climbing slowly); the registration report lists guests too (``userType``
+``guest``); ``policies/defaultAppManagementPolicy`` is Microsoft's default (off) except in the
+well-run tenant (business premium and hybrid drafted a secret lifetime limit and left it off).
 
 Permissions: every tenant grants ``DEFAULT_PERMISSIONS`` (everything Remit needs) except every
 7th tenant (``index % 7 == 6``), which lacks ``AuditLog.Read.All`` so the product's

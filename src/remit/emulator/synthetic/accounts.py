@@ -31,13 +31,27 @@ def _sign_in_activity(t: Tenant, p: Person) -> Json | None:
     if p.last_sign_in is None and p.last_non_interactive is None:
         return None
     interactive = iso_or_none(p.last_sign_in)
+    interactive_id = t.id() if interactive else None
+    non_interactive_id = t.id() if p.last_non_interactive else None
+    # Graph: the latest successful sign-in, interactive or not (the synthetic ones all succeed).
+    latest = max(
+        (
+            (m, i)
+            for m, i in (
+                (p.last_sign_in, interactive_id),
+                (p.last_non_interactive, non_interactive_id),
+            )
+            if m
+        ),
+        key=lambda pair: pair[0],
+    )
     return {
         "lastSignInDateTime": interactive,
-        "lastSignInRequestId": t.id() if interactive else None,
+        "lastSignInRequestId": interactive_id,
         "lastNonInteractiveSignInDateTime": iso_or_none(p.last_non_interactive),
-        "lastNonInteractiveSignInRequestId": t.id() if p.last_non_interactive else None,
-        "lastSuccessfulSignInDateTime": interactive,
-        "lastSuccessfulSignInRequestId": t.id() if interactive else None,
+        "lastNonInteractiveSignInRequestId": non_interactive_id,
+        "lastSuccessfulSignInDateTime": iso(latest[0]),
+        "lastSuccessfulSignInRequestId": latest[1],
     }
 
 
@@ -132,7 +146,7 @@ def registration_json(t: Tenant, p: Person) -> Json:
         "id": p.id,
         "userPrincipalName": p.upn,
         "userDisplayName": p.display,
-        "userType": "member",
+        "userType": "member" if p.member else "guest",
         "isAdmin": p.is_admin,
         "isSsprRegistered": sspr_registered,
         "isSsprEnabled": sspr_enabled,

@@ -22,7 +22,8 @@ from remit.emulator.synthetic.estate import (
 from remit.emulator.synthetic.people import build_people
 from remit.emulator.synthetic.policies import build_policies
 from remit.emulator.synthetic.profiles import PROFILES, start_tenant
-from remit.emulator.synthetic.security import build_audit_history, build_secure_score
+from remit.emulator.synthetic.secure_score import build_secure_score
+from remit.emulator.synthetic.security import build_audit_history
 
 
 def _now(now: datetime | None) -> datetime:
@@ -52,7 +53,7 @@ def generate_tenant(index: int, seed: int, now: datetime | None = None) -> Tenan
         if p.is_admin:
             data[f"users/{p.id}/authentication/methods"] = {"value": methods_json(tenant, p)}
     data["reports/authenticationMethods/userRegistrationDetails"] = {
-        "value": [registration_json(tenant, p) for p in tenant.people if p.member]
+        "value": [registration_json(tenant, p) for p in tenant.people]
     }
     build_groups(tenant)
     groups_data(tenant)

@@ -132,6 +132,12 @@ class Tenant:
     def id(self) -> str:
         return new_id(self.rng)
 
+    def side_rng(self, purpose: str) -> random.Random:
+        """A generator of its own for ``purpose``, seeded from the tenant id: data added to a
+        tenant with it leaves every draw of the main generator (and so the rest of the tenant)
+        as it was."""
+        return random.Random(f"{self.tenant_id}:{purpose}")
+
     @property
     def members(self) -> list[Person]:
         return [p for p in self.people if p.member]

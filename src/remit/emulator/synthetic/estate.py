@@ -163,11 +163,12 @@ def build_skus(t: Tenant) -> None:
 # --- Devices (Intune) --------------------------------------------------------------------------
 
 
+# (share compliant, share encrypted, share stale: no check-in for over 30 days)
 _COMPLIANCE = {
-    P.BP_GAPS: (0.7, 0.75),  # (share compliant, share encrypted)
-    P.WELL_RUN: (0.97, 1.0),
-    P.HYBRID: (0.85, 0.9),
-    P.GUEST_HEAVY: (0.8, 0.85),
+    P.BP_GAPS: (0.7, 0.75, 0.05),
+    P.WELL_RUN: (1.0, 1.0, 0.005),  # retired devices are removed from Intune promptly
+    P.HYBRID: (0.85, 0.9, 0.05),
+    P.GUEST_HEAVY: (0.8, 0.85, 0.05),
 }
 
 
@@ -175,16 +176,18 @@ def build_devices(t: Tenant) -> None:
     if LICENSE_INTUNE not in t.features:
         return
     rng = t.rng
-    compliant_share, encrypted_share = _COMPLIANCE.get(t.profile, (0.8, 0.8))
+    shares = _COMPLIANCE.get(t.profile, (0.8, 0.8, 0.05))
     devices: list[Json] = []
     owners = [p for p in t.members if p.licensed and p.enabled]
     for p in owners:
         for n in range(1 if rng.random() < 0.6 else 2):
-            devices.append(_device(t, p, n, compliant_share, encrypted_share))
+            devices.append(_device(t, p, n, *shares))
     t.data["deviceManagement/managedDevices"] = {"value": devices}
 
 
-def _device(t: Tenant, p: Person, n: int, compliant: float, encrypted: float) -> Json:
+def _device(
+    t: Tenant, p: Person, n: int, compliant: float, encrypted: float, stale_share: float
+) -> Json:
     rng = t.rng
     os_name, os_version, maker, model = DEVICE_MODELS[
         rng.randrange(4) if n == 0 else rng.randrange(len(DEVICE_MODELS))
@@ -197,7 +200,7 @@ def _device(t: Tenant, p: Person, n: int, compliant: float, encrypted: float) ->
     if state == "noncompliant" and rng.random() < 0.2:
         state = "inGracePeriod"
     enrolled = max(p.created, t.random_past(10, 900))
-    stale = rng.random() < 0.05
+    stale = rng.random() < stale_share
     last_sync = t.random_past(31, 120) if stale else t.random_past(0.01, 3)
     return {
         "id": t.id(),

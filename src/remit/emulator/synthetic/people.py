@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from remit.emulator.synthetic import profiles as P
 from remit.emulator.synthetic.catalog import GLOBAL_ADMIN, ROLES_BY_NAME
 from remit.emulator.synthetic.common import Person, Tenant
@@ -120,6 +122,9 @@ def build_people(tenant: Tenant, profile: P.Profile) -> None:
             _active(tenant, p)
         if rng.random() < rate:
             p.methods = list(rng.choice(sets))
+        if profile.name == P.WELL_RUN and p.enabled and p.last_sign_in and not p.methods:
+            # CA requires MFA for every user, so Entra made them register at their first sign-in.
+            p.methods = list(sets[-1])
         if profile.name == P.HYBRID and rng.random() < 0.95:
             p.synced = True
         tenant.people.append(p)
@@ -286,7 +291,10 @@ def _admins_hybrid(tenant: Tenant, namer: _Namer) -> None:
     sync.display = "On-Premises Directory Synchronization Service Account"
     sync.job = sync.department = None
     sync.active_roles.append(_role("Directory Synchronization Accounts"))
-    sync.last_non_interactive = tenant.random_past(0.001, 0.05)
+    # Entra Connect signs in with this account at every sync cycle (every 30 minutes): both
+    # sign-ins are within the last hour.
+    sync.last_non_interactive = tenant.random_past(0.001, 0.02)
+    sync.last_sign_in = sync.last_non_interactive - timedelta(minutes=30)
     sync.tags.add("sync")
     synced_admin = namer.person(job="IT Manager", department="IT")
     synced_admin.synced = True  # a synced global admin: the classic hybrid finding

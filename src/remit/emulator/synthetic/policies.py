@@ -1,308 +1,23 @@
-"""Tenant policies: conditional access, named locations, authentication methods, authorization,
-security defaults and the admin consent workflow, shaped per profile."""
+"""Tenant policies: authentication methods, authorization, security defaults, the admin consent
+workflow and the default app management policy, shaped per profile (conditional access and named
+locations are in :mod:`remit.emulator.synthetic.conditional_access`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from remit.emulator.model import LICENSE_ENTRA_P1
 from remit.emulator.synthetic import profiles as P
 from remit.emulator.synthetic.catalog import (
-    GLOBAL_ADMIN,
     GUEST_ROLE_LIMITED,
     GUEST_ROLE_RESTRICTED,
     GUEST_ROLE_SAME_AS_MEMBER,
-    PRIVILEGED_ROLE_IDS,
-    ROLES_BY_NAME,
     SECURITY_DEFAULTS_ID,
-    STRENGTH_PHISHING_RESISTANT,
 )
 from remit.emulator.synthetic.common import Json, Tenant, iso
+from remit.emulator.synthetic.conditional_access import build_conditional_access
 
-_LEGACY_CLIENTS = ["exchangeActiveSync", "other"]
 _AUTHENTICATOR_CONFIG = "#microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration"
-
-
-def _users(
-    *,
-    include_users: list[str] | None = None,
-    exclude_users: list[str] | None = None,
-    include_roles: list[str] | None = None,
-    exclude_roles: list[str] | None = None,
-    exclude_groups: list[str] | None = None,
-    include_guests: bool = False,
-) -> Json:
-    return {
-        "includeUsers": include_users or [],
-        "excludeUsers": exclude_users or [],
-        "includeGroups": [],
-        "excludeGroups": exclude_groups or [],
-        "includeRoles": include_roles or [],
-        "excludeRoles": exclude_roles or [],
-        "includeGuestsOrExternalUsers": (
-            {
-                "guestOrExternalUserTypes": "b2bCollaborationGuest,b2bCollaborationMember",
-                "externalTenants": {
-                    "@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants",
-                    "membershipKind": "all",
-                },
-            }
-            if include_guests
-            else None
-        ),
-        "excludeGuestsOrExternalUsers": None,
-    }
-
-
-def _policy(
-    t: Tenant,
-    name: str,
-    state: str,
-    users: Json,
-    *,
-    controls: list[str] | None = None,
-    operator: str = "OR",
-    client_apps: list[str] | None = None,
-    sign_in_risk: list[str] | None = None,
-    user_risk: list[str] | None = None,
-    strength: Json | None = None,
-    locations: Json | None = None,
-    platforms: Json | None = None,
-) -> Json:
-    created = t.random_past(60, 900)
-    return {
-        "id": t.id(),
-        "templateId": None,
-        "displayName": name,
-        "createdDateTime": iso(created),
-        "modifiedDateTime": iso(max(created, t.random_past(5, 300))),
-        "state": state,
-        "sessionControls": None,
-        "conditions": {
-            "userRiskLevels": user_risk or [],
-            "signInRiskLevels": sign_in_risk or [],
-            "clientAppTypes": client_apps or ["all"],
-            "servicePrincipalRiskLevels": [],
-            "insiderRiskLevels": None,
-            "platforms": platforms,
-            "locations": locations,
-            "devices": None,
-            "clientApplications": None,
-            "authenticationFlows": None,
-            "applications": {
-                "includeApplications": ["All"],
-                "excludeApplications": [],
-                "includeUserActions": [],
-                "includeAuthenticationContextClassReferences": [],
-                "applicationFilter": None,
-            },
-            "users": users,
-        },
-        "grantControls": {
-            "operator": operator,
-            "builtInControls": controls or [],
-            "customAuthenticationFactors": [],
-            "termsOfUse": [],
-            "authenticationStrength": strength,
-        },
-    }
-
-
-def _phishing_resistant() -> Json:
-    return {
-        "id": STRENGTH_PHISHING_RESISTANT,
-        "createdDateTime": "2021-12-01T00:00:00Z",
-        "modifiedDateTime": "2021-12-01T00:00:00Z",
-        "displayName": "Phishing-resistant MFA",
-        "description": "Phishing-resistant, Passwordless methods for the strongest authentication, "
-        "such as a FIDO2 security key",
-        "policyType": "builtIn",
-        "requirementsSatisfied": "mfa",
-        "allowedCombinations": ["windowsHelloForBusiness", "fido2", "x509CertificateMultiFactor"],
-    }
-
-
-def _named_locations(t: Tenant) -> list[Json]:
-    if t.profile not in (P.WELL_RUN, P.BP_GAPS, P.HYBRID):
-        return []
-    created = iso(t.random_past(100, 700))
-    office = {
-        "@odata.type": "#microsoft.graph.ipNamedLocation",
-        "id": t.id(),
-        "displayName": "Head office",
-        "createdDateTime": created,
-        "modifiedDateTime": created,
-        "isTrusted": True,
-        "ipRanges": [
-            {
-                "@odata.type": "#microsoft.graph.iPv4CidrRange",
-                "cidrAddress": f"203.0.113.{t.rng.randrange(0, 224, 16)}/28",
-            }
-        ],
-    }
-    out = [office]
-    if t.profile == P.WELL_RUN:
-        out.append(
-            {
-                "@odata.type": "#microsoft.graph.countryNamedLocation",
-                "id": t.id(),
-                "displayName": "Allowed countries",
-                "createdDateTime": created,
-                "modifiedDateTime": created,
-                "countriesAndRegions": ["US", "CA", "GB"],
-                "includeUnknownCountriesAndRegions": False,
-                "countryLookupMethod": "clientIpAddress",
-            }
-        )
-    return out
-
-
-def _role(name: str) -> str:
-    return ROLES_BY_NAME[name].template_id
-
-
-def _ca_policies(t: Tenant, locations: list[Json]) -> list[Json]:
-    if LICENSE_ENTRA_P1 not in t.features:
-        return []
-    admin_roles = [GLOBAL_ADMIN, _role("Exchange Administrator"), _role("User Administrator")]
-    if t.profile == P.BP_GAPS:
-        exclusions = [t.special_groups["mfa_exclusions"]]
-        return [
-            _policy(
-                t,
-                "Require MFA - all users",
-                "enabled",
-                _users(include_users=["All"], exclude_groups=exclusions),
-                controls=["mfa"],
-            ),
-            _policy(
-                t,
-                "Require MFA - admins",
-                "enabledForReportingButNotEnforced",
-                _users(include_roles=admin_roles),
-                controls=["mfa"],
-            ),
-            _policy(
-                t,
-                "Block legacy authentication",
-                "disabled",
-                _users(include_users=["All"]),
-                controls=["block"],
-                client_apps=list(_LEGACY_CLIENTS),
-            ),
-            _policy(
-                t,
-                "Require compliant device - Windows",
-                "enabled",
-                _users(include_users=["All"], exclude_groups=exclusions),
-                controls=["compliantDevice", "mfa"],
-                platforms={"includePlatforms": ["windows"], "excludePlatforms": []},
-            ),
-        ]
-    if t.profile == P.WELL_RUN:
-        breakglass = [p.id for p in t.people if p.emergency]
-        allowed = next(loc["id"] for loc in locations if loc["displayName"] == "Allowed countries")
-        return [
-            _policy(
-                t,
-                "CA001 - Require phishing-resistant MFA for admins",
-                "enabled",
-                _users(include_roles=list(PRIVILEGED_ROLE_IDS), exclude_users=breakglass),
-                strength=_phishing_resistant(),
-            ),
-            _policy(
-                t,
-                "CA002 - Require MFA for all users",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["mfa"],
-            ),
-            _policy(
-                t,
-                "CA003 - Block legacy authentication",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["block"],
-                client_apps=list(_LEGACY_CLIENTS),
-            ),
-            _policy(
-                t,
-                "CA004 - Block high sign-in risk",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["block"],
-                sign_in_risk=["high"],
-            ),
-            _policy(
-                t,
-                "CA005 - Password change for high user risk",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["mfa", "passwordChange"],
-                operator="AND",
-                user_risk=["high"],
-            ),
-            _policy(
-                t,
-                "CA006 - Require compliant or hybrid joined device",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["compliantDevice", "domainJoinedDevice"],
-                platforms={"includePlatforms": ["all"], "excludePlatforms": []},
-            ),
-            _policy(
-                t,
-                "CA007 - Block access outside allowed countries",
-                "enabled",
-                _users(include_users=["All"], exclude_users=breakglass),
-                controls=["block"],
-                locations={"includeLocations": ["All"], "excludeLocations": [allowed]},
-            ),
-        ]
-    if t.profile == P.HYBRID:
-        sync_role = [_role("Directory Synchronization Accounts")]
-        return [
-            _policy(
-                t,
-                "Require MFA for administrators",
-                "enabled",
-                _users(include_roles=[*admin_roles, _role("Hybrid Identity Administrator")]),
-                controls=["mfa"],
-            ),
-            _policy(
-                t,
-                "Block legacy authentication",
-                "enabled",
-                _users(include_users=["All"], exclude_roles=sync_role),
-                controls=["block"],
-                client_apps=list(_LEGACY_CLIENTS),
-            ),
-            _policy(
-                t,
-                "Require MFA for all users (pilot)",
-                "enabledForReportingButNotEnforced",
-                _users(include_users=["All"], exclude_roles=sync_role),
-                controls=["mfa"],
-            ),
-        ]
-    if t.profile == P.GUEST_HEAVY:
-        return [
-            _policy(
-                t,
-                "Require MFA for admins",
-                "enabled",
-                _users(include_roles=admin_roles),
-                controls=["mfa"],
-            ),
-            _policy(
-                t,
-                "Require MFA for guests",
-                "enabledForReportingButNotEnforced",
-                _users(include_guests=True),
-                controls=["mfa"],
-            ),
-        ]
-    return []
 
 
 def _target(extra: dict[str, Any] | None = None) -> Json:
@@ -384,7 +99,7 @@ def _auth_methods_policy(t: Tenant) -> Json:
         {
             "@odata.type": "#microsoft.graph.emailAuthenticationMethodConfiguration",
             "id": "Email",
-            "state": "enabled",
+            "state": "disabled" if strict else "enabled",
             "allowExternalIdToUseEmailOtp": "default",
             "excludeTargets": [],
             "includeTargets": [_target()],
@@ -503,11 +218,67 @@ def _authorization_policy(t: Tenant) -> Json:
     }
 
 
+# The default app management policy: Graph's id and wording for it.
+APP_POLICY_ID = "00000000-0000-0000-0000-000000000000"
+_APP_POLICY_DESCRIPTION = (
+    "Default tenant policy that enforces app management restrictions on applications and service "
+    "principals. To apply policy to targeted resources, create a new policy under "
+    "appManagementPolicies collection."
+)
+
+
+def _restriction(kind: str, lifetime: str | None = None, since: str | None = None) -> Json:
+    return {
+        "restrictionType": kind,
+        "state": "enabled",
+        "maxLifetime": lifetime,
+        "restrictForAppsCreatedAfterDateTime": since,
+        "excludeActors": None,
+    }
+
+
+def _app_management_policy(t: Tenant) -> Json:
+    """``policies/defaultAppManagementPolicy``. The well-run tenant blocks new client secrets and
+    symmetric keys for every app and caps secret (180 days) and certificate (365 days) lifetimes;
+    the business-premium and hybrid tenants drafted a secret lifetime limit for new apps once and
+    never switched the policy on; the others keep Microsoft's default (off, no restrictions)."""
+    enabled = False
+    passwords: list[Json] = []
+    keys: list[Json] = []
+    service_principals: Json = {"passwordCredentials": [], "keyCredentials": []}
+    if t.profile == P.WELL_RUN:
+        enabled = True
+        passwords = [
+            _restriction("passwordAddition"),
+            _restriction("symmetricKeyAddition"),
+            _restriction("passwordLifetime", "P180D"),
+            _restriction("symmetricKeyLifetime", "P180D"),
+        ]
+        keys = [_restriction("asymmetricKeyLifetime", "P365D")]
+        service_principals = {"passwordCredentials": passwords, "keyCredentials": keys}
+    elif t.profile in (P.BP_GAPS, P.HYBRID):
+        rng = t.side_rng("app-management-policy")
+        drafted = t.now.replace(hour=0, minute=0, second=0) - timedelta(days=rng.randrange(60, 500))
+        passwords = [_restriction("passwordLifetime", "P365D", iso(drafted))]
+    return {
+        "id": APP_POLICY_ID,
+        "displayName": "Default app management tenant policy",
+        "description": _APP_POLICY_DESCRIPTION,
+        "isEnabled": enabled,
+        "applicationRestrictions": {
+            "passwordCredentials": [dict(r) for r in passwords],
+            "keyCredentials": [dict(r) for r in keys],
+        },
+        "servicePrincipalRestrictions": {
+            "passwordCredentials": [dict(r) for r in service_principals["passwordCredentials"]],
+            "keyCredentials": [dict(r) for r in service_principals["keyCredentials"]],
+        },
+    }
+
+
 def build_policies(t: Tenant) -> None:
     data = t.data
-    locations = _named_locations(t)
-    data["identity/conditionalAccess/policies"] = {"value": _ca_policies(t, locations)}
-    data["identity/conditionalAccess/namedLocations"] = {"value": locations}
+    build_conditional_access(t)
     data["policies/authenticationMethodsPolicy"] = _auth_methods_policy(t)
     data["policies/authorizationPolicy"] = _authorization_policy(t)
     data["policies/identitySecurityDefaultsEnforcementPolicy"] = {
@@ -534,3 +305,4 @@ def build_policies(t: Tenant) -> None:
         "version": 1 if reviewers else 0,
         "reviewers": reviewers,
     }
+    data["policies/defaultAppManagementPolicy"] = _app_management_policy(t)
