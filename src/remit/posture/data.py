@@ -37,6 +37,7 @@ class TenantData:
         self._payloads = payloads
         self._results = {r.key: r for r in results}
         self.now = now or datetime.now(UTC)
+        self._items: dict[str, list[dict[str, Any]]] = {}  # collections, filtered once
 
     @property
     def keys(self) -> Iterable[str]:
@@ -69,13 +70,20 @@ class TenantData:
         return None if result is None or result.outcome is EndpointOutcome.OK else self.cause(key)
 
     def collection(self, key: str) -> list[dict[str, Any]]:
-        """The items of a collection key; raises :class:`MissingData` when absent."""
+        """The items of a collection key; raises :class:`MissingData` when absent.
+
+        The list is shared between checks (read-only by contract: checks never mutate data).
+        """
+        cached = self._items.get(key)
+        if cached is not None:
+            return cached
         body = self._payloads.get(key)
         if body is None:
             raise MissingData(key, self.cause(key))
         if not isinstance(body, dict) or not isinstance(body.get("value"), list):
             raise MissingData(key, f"{key} is not a collection in this snapshot")
-        return [item for item in body["value"] if isinstance(item, dict)]
+        items = self._items[key] = [item for item in body["value"] if isinstance(item, dict)]
+        return items
 
     def object(self, key: str) -> dict[str, Any]:
         """A single-object key; raises :class:`MissingData` when absent."""
