@@ -132,3 +132,76 @@ class Finding:
     details: str
     remediation: str
     resources: tuple[Resource, ...] = field(default=())
+
+
+# --- governance: drift, change events, alerts (made by remit.governance, sent by remit.alerts) ---
+
+
+class ChangeKind(enum.StrEnum):
+    """What changed in a tenant, from the audit log or from comparing two snapshots."""
+
+    ROLE_ADDED = "role-added"
+    ROLE_REMOVED = "role-removed"
+    MFA_REMOVED = "mfa-removed"  # an admin lost authentication methods
+    CA_CREATED = "ca-created"
+    CA_CHANGED = "ca-changed"
+    CA_DISABLED = "ca-disabled"
+    CA_DELETED = "ca-deleted"
+    SECURITY_DEFAULTS_TOGGLED = "security-defaults-toggled"
+    APP_CREDENTIAL_ADDED = "app-credential-added"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEvent:
+    """One change to a tenant: who did what, to what, when; explained when linked to a ticket."""
+
+    key: str  # stable de-duplication key: the same change seen twice is one event
+    tenant_id: str
+    kind: ChangeKind
+    occurred_at: datetime
+    actor: str  # UPN or app name from the audit log; "" when only a snapshot diff saw it
+    target: Resource
+    details: str
+    source: str  # "audit-log" or "snapshot-diff"
+    ticket: str | None = None  # the change ticket that explains it (None: unexplained drift)
+
+
+class DriftRule(enum.StrEnum):
+    """Ways the tenant's privileged access differs from what was approved."""
+
+    UNAPPROVED_PRIVILEGED = "unapproved-privileged"  # holds a role nobody approved
+    APPROVAL_EXPIRED = "approval-expired"  # the approval ended but the access did not
+    ACTIVE_NOT_ELIGIBLE = (
+        "active-where-eligible"  # permanent active where only eligible was approved
+    )
+    EMERGENCY_ACCOUNTS = "emergency-accounts"  # designated accounts missing, or not 2 to 3
+    CONTRACTOR_ENDED = "contractor-ended"  # a contractor past their end date is still privileged
+
+
+@dataclass(frozen=True, slots=True)
+class DriftFinding:
+    """One difference between approved and actual privileged access, with who, what and since."""
+
+    rule: DriftRule
+    tenant_id: str
+    principal: Resource  # the user (or group, service principal) concerned
+    role: str  # role display name ("" for rules about the set of emergency accounts)
+    since: datetime | None  # when the access started, when known
+    details: str
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """Something to tell people about, independent of how it is delivered."""
+
+    kind: str  # "drift.unapproved-privileged", "change.role-added", "posture.fail", ...
+    severity: Severity
+    tenant_id: str
+    tenant_name: str
+    title: str  # one line
+    text: str  # a few lines a technician can act on
+    dedupe_key: str  # the same key within the rule's window is delivered once
+    occurred_at: datetime
+    # machine-readable detail (the webhook JSON carries it)
+    data: dict[str, object] = field(default_factory=dict)

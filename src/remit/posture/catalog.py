@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from remit.errors import InvalidInput
 from remit.posture.model import Severity
-from remit.posture.yamlfile import LocatedDocument, YamlError, load_located
+from remit.yamlfile import LocatedDocument, YamlError, load_located
 
 
 class Owner(enum.StrEnum):
