@@ -31,10 +31,7 @@ from remit.store.models import Base
 
 from .conftest import creds
 
-TABLES = {
-    "tenants", "snapshots", "snapshot_entries", "blobs", "assessment_runs", "findings",
-    "alembic_version",
-}  # fmt: skip
+TABLES = {*Base.metadata.tables, "alembic_version"}
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 

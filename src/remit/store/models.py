@@ -233,3 +233,8 @@ class FindingRow(Base):
     details: Mapped[str] = mapped_column(Text)
     remediation: Mapped[str] = mapped_column(Text)
     resources: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument)
+
+
+# The tables of later features live in modules of their own; importing them here registers them
+# on Base.metadata, which the migrations and the schema test compare against.
+from remit.store import models_alerts, models_drift, models_maps  # noqa: E402, F401
