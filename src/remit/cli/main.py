@@ -10,7 +10,19 @@ import typer
 from rich.markup import escape
 
 from remit import __version__
-from remit.cli import assess_cmd, demo_cmd, init_cmd, inventory_cmd, tenant_cmd, web_cmd
+from remit.cli import (
+    alerts_cmd,
+    assess_cmd,
+    baseline_cmd,
+    demo_cmd,
+    drift_cmd,
+    init_cmd,
+    inventory_cmd,
+    map_cmd,
+    review_cmd,
+    tenant_cmd,
+    web_cmd,
+)
 from remit.cli.context import state
 from remit.cli.output import stderr
 from remit.errors import ExitCode, RemitError
@@ -58,6 +70,11 @@ init_cmd.register(app)
 app.add_typer(tenant_cmd.app, name="tenant")
 app.add_typer(inventory_cmd.app, name="inventory")
 app.add_typer(assess_cmd.app, name="assess")
+app.add_typer(map_cmd.app, name="map")
+app.add_typer(baseline_cmd.app, name="baseline")
+app.add_typer(drift_cmd.app, name="drift")
+app.add_typer(review_cmd.app, name="review")
+app.add_typer(alerts_cmd.app, name="alerts")
 demo_cmd.register(app)
 web_cmd.register(app)
 
