@@ -157,7 +157,7 @@ def test_slack_rate_limit_carries_retry_after() -> None:
 def test_chat_webhook_urls_are_the_secret() -> None:
     with pytest.raises(InvalidInput, match="Slack webhook URL is required"):
         validate(ChannelType.SLACK, {}, None)
-    with pytest.raises(InvalidInput, match="Teams webhook URL.*not an http"):
+    with pytest.raises(InvalidInput, match=r"Teams webhook URL.*not an http"):
         validate(ChannelType.TEAMS, {}, "not a url")
     with pytest.raises(InvalidInput, match="--url does not apply to teams channels"):
         validate(ChannelType.TEAMS, {"url": TEAMS_URL}, TEAMS_URL)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from remit.alerts import DeliveryReport, RetryPolicy, deliver, dispatch
 from remit.alerts.channels import ChannelType
 from remit.alerts.manage import add_channel, add_rule, list_deliveries, requeue
+from remit.emulator.tls import TlsFiles
+from remit.errors import NotFound
 from remit.store.alerts import AlertStore, DeliveryStatus
 from remit.workspace import Workspace
 from tests.alerts.conftest import HMAC_KEY, NOW, make_alert
@@ -221,3 +224,26 @@ def test_deliveries_to_a_removed_channel_are_failed_not_dropped(workspace: Works
     (kept,) = list_deliveries(workspace, status=DeliveryStatus.FAILED)
     assert kept.channel == "hook"
     assert "channel was removed" in (kept.last_error or "")
+
+
+def test_a_channel_that_cannot_be_used_now_keeps_its_alerts(
+    workspace: Workspace, tls: TlsFiles, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "internal-ca.pem"
+    shutil.copyfile(tls.ca, bundle)
+    options = {"url": "https://hooks.example/", "ca_bundle": str(bundle)}
+    add_channel(workspace, "hook", ChannelType.WEBHOOK, options, HMAC_KEY)
+    add_rule(workspace, "all", channels=["hook"], dedupe_hours=0)
+    dispatch(workspace, [make_alert(key="a"), make_alert(key="b")], now=NOW)
+    bundle.unlink()  # someone tidied up the CA file
+    report = run(workspace, NOW)
+    (outcome,) = report.outcomes
+    assert outcome.status is DeliveryStatus.PENDING
+    assert "channel 'hook' cannot be used: --ca-bundle" in (outcome.error or "")
+    assert report.deferred == 1
+    assert {d.status for d in list_deliveries(workspace)} == {DeliveryStatus.PENDING}
+
+
+def test_delivering_for_an_unknown_channel_is_an_error(workspace: Workspace) -> None:
+    with pytest.raises(NotFound, match="no alert channel 'nope'"):
+        asyncio.run(deliver(workspace, channel="nope"))

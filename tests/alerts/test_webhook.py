@@ -82,9 +82,11 @@ def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
 
 @pytest.mark.parametrize(("status", "retryable"), [(500, True), (502, True), (401, False)])
 def test_answers_are_classified(status: int, retryable: bool) -> None:
-    with HttpReceiver(lambda _: PlainTextResponse("nope", status)) as receiver:
-        with pytest.raises(DeliveryError) as raised:
-            send(receiver.url)
+    with (
+        HttpReceiver(lambda _: PlainTextResponse("nope", status)) as receiver,
+        pytest.raises(DeliveryError) as raised,
+    ):
+        send(receiver.url)
     assert raised.value.retryable is retryable
     assert raised.value.status == status
     assert f"answered {status}: nope" in str(raised.value)
@@ -92,9 +94,11 @@ def test_answers_are_classified(status: int, retryable: bool) -> None:
 
 def test_a_redirect_is_not_followed_and_says_where_to() -> None:
     redirect = PlainTextResponse("", 301, headers={"Location": "https://elsewhere.example/"})
-    with HttpReceiver(lambda _: redirect) as receiver:
-        with pytest.raises(DeliveryError, match=r"redirects to https://elsewhere\.example/"):
-            send(receiver.url)
+    with (
+        HttpReceiver(lambda _: redirect) as receiver,
+        pytest.raises(DeliveryError, match=r"redirects to https://elsewhere\.example/"),
+    ):
+        send(receiver.url)
     assert len(receiver.requests) == 1
 
 

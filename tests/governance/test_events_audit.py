@@ -33,7 +33,9 @@ def changes(tenant: GraphTenant) -> list[Change]:
     return audit_changes(tenant.data(), tenant_id=TENANT_ID)
 
 
-def role_target(name: str = "Global Administrator", template: str | None = GA) -> tuple:
+def role_target(
+    name: str = "Global Administrator", template: str | None = GA
+) -> tuple[tuple[str, None, str], ...]:
     props = [("Role.DisplayName", None, name)]
     if template:
         props.append(("Role.TemplateId", None, template))
@@ -248,7 +250,7 @@ def key_description(*keys: tuple[str, str]) -> str:
 def test_new_application_credentials_only_those_added() -> None:
     tenant = GraphTenant()
     app = tenant.application("Payroll")
-    target = {
+    target: dict[str, Any] = {
         "id": app,
         "displayName": "Payroll",
         "type": "Application",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -132,6 +133,8 @@ async def deliver(
 def _claim(workspace: Workspace, now: datetime, policy: RetryPolicy, channel: str | None) -> _Claim:
     with workspace.session() as session:
         store = AlertStore(session, workspace.secrets)
+        if channel is not None:
+            channel = store.channel(channel).name  # NotFound for a channel that does not exist
         due = store.claim_due(now, lease=policy.lease, limit=policy.batch, channel=channel)
         known = {c.name: c for c in store.channels()}
         claim = _Claim(sorted(due, key=lambda d: (d.channel, d.next_attempt_at, d.id)))
@@ -158,26 +161,31 @@ async def _send_channel(
             outcomes.append(await _record_failure(workspace, row, now, error, attempted=False))
         return outcomes, 0
     info, secret = stored
-    try:
-        async with open_channel(info.type, info.config, secret, transport=transport) as adapter:
-            for index, row in enumerate(rows):
-                message = Outgoing(row.alert.to_alert(), row.uid, attempt=row.attempts + 1)
-                try:
-                    sent = await adapter.send(message)
-                except DeliveryError as exc:
-                    outcome = await _record_error(workspace, row, now, exc, policy, rng)
-                    outcomes.append(outcome)
-                    if exc.retryable:  # the channel is failing: the rest wait with this one
-                        rest = rows[index + 1 :]
-                        until = outcome.next_attempt_at or now
-                        await asyncio.to_thread(_release, workspace, rest, until)
-                        return outcomes, len(rest)
-                    continue
-                await asyncio.to_thread(_record_sent, workspace, row, now, sent.ticket_id)
-                outcomes.append(_outcome(row, DeliveryStatus.SENT, ticket_id=sent.ticket_id))
-    except InvalidInput as exc:  # the stored configuration no longer validates
-        for row in rows[len(outcomes) :]:
-            outcomes.append(await _record_failure(workspace, row, now, str(exc), attempted=False))
+    async with AsyncExitStack() as stack:
+        try:
+            adapter = await stack.enter_async_context(
+                open_channel(info.type, info.config, secret, transport=transport)
+            )
+        except InvalidInput as exc:  # its stored configuration (or CA file) is unusable now
+            problem = DeliveryError(f"channel '{name}' cannot be used: {exc}", retryable=True)
+            outcome = await _record_error(workspace, rows[0], now, problem, policy, rng)
+            await asyncio.to_thread(_release, workspace, rows[1:], outcome.next_attempt_at or now)
+            return [outcome], len(rows) - 1
+        for index, row in enumerate(rows):
+            message = Outgoing(row.alert.to_alert(), row.uid, attempt=row.attempts + 1)
+            try:
+                sent = await adapter.send(message)
+            except DeliveryError as exc:
+                outcome = await _record_error(workspace, row, now, exc, policy, rng)
+                outcomes.append(outcome)
+                if exc.retryable:  # the channel is failing: the rest wait with this one
+                    rest = rows[index + 1 :]
+                    until = outcome.next_attempt_at or now
+                    await asyncio.to_thread(_release, workspace, rest, until)
+                    return outcomes, len(rest)
+                continue
+            await asyncio.to_thread(_record_sent, workspace, row, now, sent.ticket_id)
+            outcomes.append(_outcome(row, DeliveryStatus.SENT, ticket_id=sent.ticket_id))
     return outcomes, 0
 
 

@@ -444,9 +444,9 @@ def alerts_retry(
 
 def _status(d: DeliveryInfo) -> str:
     if d.status is DeliveryStatus.PENDING and d.held_until is not None and d.attempts == 0:
-        return "pending (quiet hours)"
+        return "held"
     if d.status is DeliveryStatus.PENDING and d.attempts:
-        return "pending (retrying)"
+        return "retrying"
     return d.status.value
 
 

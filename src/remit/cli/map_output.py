@@ -127,7 +127,8 @@ def _layers_line(explained: Explained) -> str:
 
 def _controls_table(explained: Explained, explain: bool) -> Table:
     table = Table(title="Controls", title_justify="left")
-    for column in ("Control", "Responsible", "Accountable", "Consulted", "Informed", "Status"):
+    table.add_column("Control", no_wrap=True)
+    for column in ("Responsible", "Accountable", "Consulted", "Informed", "Status"):
         table.add_column(column)
     table.add_column("Evidence", overflow="fold")
     if explain:
@@ -423,7 +424,8 @@ def print_plan(plan: Plan) -> None:
     console = stdout()
     count = len(plan.layer_changes)
     console.print(
-        f"[bold]{plan.kind} {escape(plan.baseline)}[/] (revision {plan.revision}): "
+        f"[bold]{'baseline' if plan.kind == 'default' else 'tier'} {escape(plan.baseline)}[/] "
+        f"(revision {plan.revision}): "
         f"{count} change{'s' if count != 1 else ''} to the baseline"
     )
     print_changes(plan.layer_changes)

@@ -255,8 +255,11 @@ def apply_baseline(
     return saved, plan
 
 
-def baseline_revision(workspace: Workspace, name: str, number: int) -> Revision:
-    with workspace.session(write=False) as session:
+def baseline_revision(
+    workspace: Workspace, name: str, number: int, *, now: datetime | None = None
+) -> Revision:
+    with workspace.session() as session:
+        ensure_default(session, now=now or utcnow())
         baselines = BaselineRepository(session)
         return revision_of(baselines.revision(baselines.get(name), number))
 

@@ -129,6 +129,8 @@ def impact(stack: Sequence[Layer], index: int, new_doc: ControlMapDoc) -> Impact
         for higher in reversed(stack[index + 1 :]):
             overrides = flatten(higher.doc)
             if change.path in overrides:
+                if overrides[change.path] == change.after:
+                    break  # the higher layer already says the same: nothing is masked
                 conflicts.append(
                     Conflict(change.path, higher.label, overrides[change.path], change.after)
                 )

@@ -86,8 +86,25 @@ def _control_values(entry: ControlEntry, *, only_set: bool) -> Iterable[tuple[st
             yield name, str(getattr(entry, name))
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def entry_json(model: ApprovedAccess | ControlException) -> dict[str, Json]:
-    """A list entry as JSON, every field (dates and times in ISO 8601)."""
+    """A list entry as JSON, every field (dates and times in ISO 8601), in canonical form."""
+    if isinstance(model, ApprovedAccess):
+        model = model.model_copy(
+            update={
+                "principal": model.principal.strip().lower(),
+                "role": canonical_role(model.role),
+            }
+        )
+    else:
+        model = model.model_copy(
+            update={"control": model.control.strip(), "signed_off_at": _utc(model.signed_off_at)}
+        )
     return dict(model.model_dump(mode="json"))
 
 
@@ -104,7 +121,7 @@ def flatten(doc: ControlMapDoc, *, only_set: bool = True) -> dict[FieldPath, Jso
     for account in doc.emergency_accounts:
         out[FieldPath("emergency_accounts", account_key(account))] = account_key(account)
     for exception in doc.exceptions:
-        out[FieldPath("exceptions", exception.control)] = entry_json(exception)
+        out[FieldPath("exceptions", exception.control.strip())] = entry_json(exception)
     return out
 
 
@@ -139,37 +156,11 @@ def unflatten(values: Mapping[FieldPath, Json]) -> ControlMapDoc:
     )
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def normalize(doc: ControlMapDoc) -> ControlMapDoc:
     """The canonical form of a layer: sorted, names trimmed, principals and accounts in lower
     case, known role names spelled as Entra ID spells them, sign-off times in UTC, control
     entries that set nothing dropped. Equal layers have equal canonical forms."""
-    tidy = doc.model_copy(
-        update={
-            "privileged_access": [
-                a.model_copy(
-                    update={
-                        "principal": a.principal.strip().lower(),
-                        "role": canonical_role(a.role),
-                    }
-                )
-                for a in doc.privileged_access
-            ],
-            "emergency_accounts": [account_key(a) for a in doc.emergency_accounts],
-            "exceptions": [
-                e.model_copy(
-                    update={"control": e.control.strip(), "signed_off_at": _utc(e.signed_off_at)}
-                )
-                for e in doc.exceptions
-            ],
-        }
-    )
-    return unflatten(flatten(tidy, only_set=True))
+    return unflatten(flatten(doc, only_set=True))
 
 
 def layer_json(doc: ControlMapDoc) -> dict[str, Json]:

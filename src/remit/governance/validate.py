@@ -93,7 +93,7 @@ def problems(doc: ControlMapDoc, known: KnownIds) -> list[Problem]:
         for name in ("principal", "role"):
             if not getattr(access, name).strip():
                 found.append(Problem(("privileged_access", i, name), f"the {name} is empty"))
-        key = access_key(access)
+        key = access_key(access).casefold()
         if key in seen:
             found.append(
                 Problem(

@@ -57,7 +57,15 @@ def _represent_datetime(dumper: yaml.SafeDumper, value: datetime) -> yaml.Node:
     return dumper.represent_scalar("tag:yaml.org,2002:timestamp", text)
 
 
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    # Line breaks and control characters go in double quotes, where YAML escapes them: plain or
+    # single-quoted scalars fold them (PyYAML writes NEL and U+2028 unescaped, for one).
+    special = any(not ch.isprintable() and ch != " " for ch in value)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"' if special else None)
+
+
 _Dumper.add_representer(_Flow, _represent_flow)
+_Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(datetime, _represent_datetime)
 
 
@@ -200,15 +208,44 @@ def _locate(text: str, source: str) -> LocatedDocument:
         raise InvalidInput(f"{source}:{found[0]}: {found[1]}") from None
 
 
-def _reject(source: str, doc: LocatedDocument, found: list[tuple[Location, str]]) -> InvalidInput:
-    ranked = sorted(found, key=lambda item: doc.line_of(item[0]) or 0)
+def _key_lines(text: str) -> dict[Location, int]:
+    """The line of every mapping key, by the path of its value (``("controls", "x")``)."""
+    lines: dict[Location, int] = {}
+    stack: list[tuple[yaml.Node, Location]] = []
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        stack.append((root, ()))
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                lines[(*path, str(key.value))] = key.start_mark.line + 1
+                stack.append((value, (*path, str(key.value))))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+    return lines
+
+
+def _reject(
+    source: str, text: str, doc: LocatedDocument, found: list[tuple[Location, str]]
+) -> InvalidInput:
+    keys = _key_lines(text)
+
+    def line(location: Location) -> int:
+        for end in range(len(location), -1, -1):
+            where = tuple(p for p in location[:end] if p != "[key]")
+            if where in keys:
+                return keys[where]
+            known = doc.lines.get(where)
+            if known is not None:
+                return known
+        return 1
+
+    ranked = sorted(found, key=lambda item: line(item[0]))
     location, message = ranked[0]
-    more = (
-        f" (and {len(ranked) - 1} more problem{'s' if len(ranked) > 2 else ''})"
-        if len(ranked) > 1
-        else ""
-    )
-    return InvalidInput(f"{source}:{doc.line_of(location) or 1}: {message}{more}")
+    rest = len(ranked) - 1
+    more = f" (and {rest} more problem{'s' if rest > 1 else ''})" if rest else ""
+    return InvalidInput(f"{source}:{line(location)}: {message}{more}")
 
 
 def load_yaml(text: str, source: str, known: KnownIds | None = None) -> ControlMapDoc:
@@ -230,8 +267,8 @@ def load_yaml(text: str, source: str, known: KnownIds | None = None) -> ControlM
     try:
         doc = ControlMapDoc.model_validate(located.data)
     except ValidationError as exc:
-        raise _reject(source, located, [_message(e) for e in exc.errors()]) from None
+        raise _reject(source, text, located, [_message(e) for e in exc.errors()]) from None
     found = [(p.location, p.message) for p in problems(doc, known or KnownIds.of())]
     if found:
-        raise _reject(source, located, found)
+        raise _reject(source, text, located, found)
     return normalize(doc)

@@ -96,7 +96,7 @@ def validate(kind: ChannelType, options: Mapping[str, Any], secret: str | None) 
     except ValidationError as exc:
         raise InvalidInput(_explain(kind, exc)) from None
     try:
-        config.check_secret(secret)
+        config.check_new(secret)
     except InvalidInput as exc:
         raise InvalidInput(f"{kind.value} channel: {exc}") from None
     return config
@@ -108,7 +108,8 @@ def load_config(kind: str, stored: Mapping[str, Any]) -> ChannelConfig:
         return _KINDS[channel_type(kind)].config.model_validate(dict(stored))
     except ValidationError as exc:
         raise InvalidInput(
-            f"the stored configuration of a {kind} channel is no longer valid "
+            f"the stored configuration of {_article(channel_type(kind))} {kind} channel is no "
+            "longer valid "
             f"({_explain(channel_type(kind), exc)}); remove the channel and add it again"
         ) from None
 
@@ -128,14 +129,20 @@ async def open_channel(
 
 
 def _explain(kind: ChannelType, exc: ValidationError) -> str:
-    error = exc.errors()[0]
+    errors = exc.errors()
+    # An option that does not belong to the type says more than one that is missing.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     field = str(error["loc"][0]) if error["loc"] else ""
     option = option_name(field) if field else "the options"
     if error["type"] == "missing":
-        return f"a {kind.value} channel needs {option}"
+        return f"{_article(kind)} {kind.value} channel needs {option}"
     if error["type"] == "extra_forbidden":
         return f"{option} does not apply to {kind.value} channels"
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     shown = f" '{value}'" if isinstance(value, str | int | float) and field else ""
     return f"{kind.value} channel: {option}{shown}: {message}"
+
+
+def _article(kind: ChannelType) -> str:
+    return "an" if kind.value[0] in "aeiou" else "a"

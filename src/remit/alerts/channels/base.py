@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from remit import __version__
 from remit.domain import Alert
@@ -93,12 +93,12 @@ class ChannelConfig(BaseModel):
     # PEM file of extra certificate authorities to trust (a receiver with an internal CA).
     ca_bundle: str = ""
 
-    @field_validator("ca_bundle")
-    @classmethod
-    def _readable(cls, value: str) -> str:
-        if value and not Path(value).expanduser().is_file():
-            raise ValueError(f"{value} is not a readable file")
-        return value
+    def check_new(self, secret: str | None) -> None:
+        """Checks made when a channel is added (not when a stored one is loaded): the secret,
+        and that the CA bundle is there."""
+        self.check_secret(secret)
+        if self.ca_bundle and not Path(self.ca_bundle).expanduser().is_file():
+            raise InvalidInput(f"--ca-bundle {self.ca_bundle}: not a readable file")
 
     def check_secret(self, secret: str | None) -> None:
         """Refuse a missing (or superfluous) secret; subclasses check its shape."""
@@ -112,7 +112,12 @@ class ChannelConfig(BaseModel):
     def ssl_context(self) -> ssl.SSLContext | bool:
         if not self.ca_bundle:
             return True
-        return ssl.create_default_context(cafile=str(Path(self.ca_bundle).expanduser()))
+        try:
+            return ssl.create_default_context(cafile=str(Path(self.ca_bundle).expanduser()))
+        except (OSError, ssl.SSLError) as exc:
+            raise InvalidInput(
+                f"--ca-bundle {self.ca_bundle} cannot be used ({exc.strerror or exc})"
+            ) from None
 
 
 ConfigT = TypeVar("ConfigT", bound=ChannelConfig)
