@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from remit.emulator.fixture import ALL_PERMISSIONS
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
@@ -15,6 +17,15 @@ from tests.emulator.factories import make_tenant
 from tests.inventory.helpers import control, init_workspace
 
 ACTOR = "tech@partner-msp.example"
+
+
+@pytest.fixture
+def server(
+    emulator_factory: Callable[..., EmulatorServer], tenants: list[TenantSpec]
+) -> EmulatorServer:
+    """The CLI tests' emulator without its throttling model: collections here run back to back,
+    and how Remit copes with throttling is tested elsewhere."""
+    return emulator_factory(tenants, throttling=False)
 
 
 def unapproved(report: dict[str, object]) -> list[str]:
@@ -79,7 +90,7 @@ def test_without_audit_log_permission_the_diff_still_sees_changes(
     cli: Cli, emulator_factory: Callable[..., EmulatorServer], tmp_path: Path
 ) -> None:
     spec = make_tenant("northwind", users=6, permissions=ALL_PERMISSIONS - {"AuditLog.Read.All"})
-    server = emulator_factory([spec])
+    server = emulator_factory([spec], throttling=False)
     cli.workspace = init_workspace(tmp_path / "ws", server)
     cli.ok(*add_args(spec, "--name", "northwind", "--no-verify"))
     cli("inventory", "collect", "-t", "northwind")  # partial: the audit log is refused

@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
+from remit.emulator.model import TenantSpec
+from remit.emulator.server import EmulatorServer
 from tests.cli.runner import Cli, json_of
+
+
+@pytest.fixture
+def server(
+    emulator_factory: Callable[..., EmulatorServer], tenants: list[TenantSpec]
+) -> EmulatorServer:
+    """The CLI tests' emulator without its throttling model: collections here run back to back,
+    and how Remit copes with throttling is tested elsewhere."""
+    return emulator_factory(tenants, throttling=False)
 
 
 def test_a_privileged_review_from_start_to_close(added: Cli) -> None:

@@ -11,8 +11,8 @@ from remit.domain import DriftRule, Severity
 from remit.emulator.scenarios import SCENARIOS
 from remit.governance.drift import approval_drift
 from remit.governance.model import AccessKind, ControlMapDoc
+from remit.governance.seed import seen_access
 from remit.posture.data import MissingData, TenantData
-from remit.posture.views import role_holders
 from tests.inventory.helpers import well_run_tenant
 from tests.monitoring.builders import (
     ASSIGNMENTS,
@@ -135,7 +135,7 @@ def test_eligible_holders_need_approval_too() -> None:
     assert drift(tenant, approved) == []
 
 
-def test_members_of_a_role_group_each_need_approval() -> None:
+def test_members_of_a_role_group_are_covered_by_the_groups_approval_or_their_own() -> None:
     tenant = GraphTenant()
     ann, ben = tenant.user("ann"), tenant.user("ben")
     group = tenant.group("Tier 0 admins", [ann, ben])
@@ -146,15 +146,14 @@ def test_members_of_a_role_group_each_need_approval() -> None:
         joined,
         [user_target(ben, upn("ben")), {"id": group, "type": "Group", "displayName": "Tier 0"}],
     )
-    approved = control_map(
-        approve(group, "User Administrator"), approve(upn("ann"), "User Administrator")
-    )
-    found = [f for f in approval_drift(tenant.data(), approved, NOW) if f.role]
-    assert [(f.rule, f.principal.name) for f in found] == [
-        (DriftRule.UNAPPROVED_PRIVILEGED, upn("ben"))
-    ]
-    assert "through group Tier 0 admins" in found[0].details
-    assert found[0].since == joined  # when ben joined the group, not when the group got the role
+    # Nobody approved the group: the group and each member through it are drift.
+    only_ann = control_map(approve(upn("ann"), "User Administrator"))
+    found = {f.principal.name: f for f in approval_drift(tenant.data(), only_ann, NOW) if f.role}
+    assert sorted(found) == ["Tier 0 admins", upn("ben")]
+    assert "through group Tier 0 admins" in found[upn("ben")].details
+    assert found[upn("ben")].since == joined  # when ben joined, not when the group got the role
+    # Approving the group covers the access its members hold through it.
+    assert drift(tenant, control_map(approve(group, "User Administrator"))) == []
 
 
 def test_a_group_holding_a_role_is_itself_a_principal_to_approve() -> None:
@@ -328,19 +327,12 @@ def test_role_assignments_not_collected_is_an_error_naming_the_cause() -> None:
     assert caught.value.key == ASSIGNMENTS
 
 
-def test_a_synthetic_tenant_approved_as_it_is_drifts_only_when_a_new_admin_appears() -> None:
+def test_a_synthetic_tenant_seeded_as_it_is_drifts_only_when_a_new_admin_appears() -> None:
     spec = well_run_tenant()
     data = TenantData(copy.deepcopy(spec.data), now=NOW)
-    holders = role_holders(data)
+    seen = seen_access(data, approved_by="onboarding")  # what `remit map seed` approves
     approved = ControlMapDoc(
-        privileged_access=[
-            approve(h.principal_id, h.role_template_id, AccessKind(h.kind)) for h in holders
-        ],
-        emergency_accounts=[
-            u["userPrincipalName"]
-            for u in spec.data["users"]["value"]
-            if u["userPrincipalName"].startswith("ea0")
-        ],
+        privileged_access=list(seen.access), emergency_accounts=list(seen.emergency_accounts)
     )
     assert approval_drift(data, approved, NOW) == []
     SCENARIOS["new-global-admin"].apply(spec, {"upn": f"intruder@{spec.primary_domain}"}, NOW)

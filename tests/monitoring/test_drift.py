@@ -77,7 +77,9 @@ def test_first_check_records_audit_events_and_checking_again_records_nothing_new
         (ChangeKind.ROLE_ADDED, AUDIT_LOG)
     ]
     assert any("first check" in w for w in first.warnings)
+    assert first.first_check
     [again] = check(workspace, at=NOW + timedelta(minutes=5))
+    assert not again.first_check
     assert again.new_events == ()
     assert again.findings == first.findings
     with workspace.session(write=False) as session:

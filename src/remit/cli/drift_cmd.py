@@ -100,6 +100,7 @@ def report_json(report: DriftReport) -> dict[str, Any]:
         "findings": [finding_json(f) for f in report.findings],
         "new_events": [event_json(e) for e in report.new_events],
         "warnings": list(report.warnings),
+        "first_check": report.first_check,
         "error": report.error,
     }
 

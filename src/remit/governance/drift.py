@@ -15,8 +15,10 @@ directly or through a group; :func:`remit.posture.views.role_holders`) with the 
   past still holds a role.
 
 Principals are matched by object id or UPN (service principals also by appId), roles by display
-name or template id, case-insensitively. A designated emergency account counts as approved for
-an active Global Administrator assignment. Each finding says who, which role and since when
+name or template id, case-insensitively. A group approved for a role covers the access its
+members hold through it (the group itself must be approved; a member joining it shows up as a
+``role-added`` change event); a designated emergency account counts as approved for an active
+Global Administrator assignment. Each finding says who, which role and since when
 (the PIM schedule's start, else the audit event that added it, else unknown).
 """
 
@@ -45,7 +47,7 @@ _SEVERITY: dict[DriftRule, tuple[Severity, Severity, Severity]] = {
 
 
 def rule_severity(rule: DriftRule, role_template: str) -> Severity:
-    """How bad a finding of ``rule`` is for a role (emergency-account findings: see below)."""
+    """How bad a finding of ``rule`` is for a role (emergency-account findings set their own)."""
     if rule is DriftRule.EMERGENCY_ACCOUNTS:
         return Severity.HIGH
     ga, high, other = _SEVERITY[rule]
@@ -117,70 +119,87 @@ def _judge(
 ) -> DriftFinding | None:
     names = directory.names_of(holding.principal_id)
     mine = [a for a in approved.privileged_access if a.principal.strip().lower() in names]
-    covering = [a for a in mine if _matches(a, names, holding.template, roles)]
+    own = [a for a in mine if _matches(a, names, holding.template, roles)]
     is_emergency_ga = holding.principal_id in emergency and holding.template == GLOBAL_ADMINISTRATOR
     role = roles.name(holding.template)
-    how = _how(holding, directory)
-    since = _earliest(starts.since(row) for row in holding.rows)
+    who = directory.label(holding.principal_id)
 
-    def finding(rule: DriftRule, details: str, at: datetime | None = since) -> DriftFinding:
+    def covering(row: RoleHolder) -> list[ApprovedAccess]:
+        """Approvals of this path: the principal's own, or the group's it holds the role by."""
+        if not row.via_group:
+            return own
+        group = directory.names_of(row.via_group)
+        return own + [
+            a for a in approved.privileged_access if _matches(a, group, holding.template, roles)
+        ]
+
+    def finding(
+        rule: DriftRule, details: str, rows: Sequence[RoleHolder] = holding.rows
+    ) -> DriftFinding:
         return DriftFinding(
             rule=rule,
             tenant_id=tenant,
             principal=directory.resource(holding.principal_id, holding.rows[0].principal_type),
             role=role,
-            since=at,
+            since=_earliest(starts.since(row) for row in rows),
             details=details,
             severity=rule_severity(rule, holding.template),
         )
 
-    who = directory.label(holding.principal_id)
     ended = [a.contractor_until for a in mine if a.contractor_until is not None]
     if ended and max(ended) < today:
         return finding(
             DriftRule.CONTRACTOR_ENDED,
             f"{who} is a contractor whose engagement ended on {max(ended).isoformat()} but "
-            f"still holds {role} ({how}); remove the assignment, or extend the engagement in "
-            "the control map",
+            f"still holds {role} ({_how(holding.rows, directory)}); remove the assignment, or "
+            "extend the engagement in the control map",
         )
-    if not covering and not is_emergency_ga:
+    if is_emergency_ga:
+        return None
+    unapproved = [row for row in holding.rows if not covering(row)]
+    if unapproved:
         return finding(
             DriftRule.UNAPPROVED_PRIVILEGED,
-            f"{who} holds {role} ({how}) and the control map does not approve it; remove the "
-            "assignment, or approve it in the tenant's privileged access",
+            f"{who} holds {role} ({_how(unapproved, directory)}) and the control map does not "
+            "approve it; remove the assignment, or approve it in the tenant's privileged access",
+            unapproved,
         )
-    valid = [a for a in covering if a.until is None or a.until >= today]
-    if not valid and not is_emergency_ga:
-        until = max(a.until for a in covering if a.until is not None)
+    expired = [row for row in holding.rows if not _valid(covering(row), today)]
+    if expired:
+        until = max(a.until for row in expired for a in covering(row) if a.until is not None)
         return finding(
             DriftRule.APPROVAL_EXPIRED,
             f"the approval for {who} to hold {role} ended on {until.isoformat()} but the access "
-            f"did not ({how}); remove the assignment, or renew the approval",
+            f"did not ({_how(expired, directory)}); remove the assignment, or renew the approval",
+            expired,
         )
     permanent = [
         row
         for row in holding.rows
-        if row.kind == "active" and row.permanent and row.assignment_type != "Activated"
+        if row.kind == "active"
+        and row.permanent
+        and row.assignment_type != "Activated"
+        and all(a.kind is AccessKind.ELIGIBLE for a in _valid(covering(row), today))
     ]
-    if permanent and valid and all(a.kind is AccessKind.ELIGIBLE for a in valid):
-        through = (
-            f" through group {directory.label(permanent[0].via_group)}"
-            if (permanent[0].via_group)
-            else ""
-        )
+    if permanent:
         return finding(
             DriftRule.ACTIVE_NOT_ELIGIBLE,
-            f"{who} holds {role} as a permanent active assignment{through}, but only eligible "
-            "(PIM) access was approved; convert it to an eligible assignment",
-            _earliest(starts.since(row) for row in permanent),
+            f"{who} holds {role} as a permanent active assignment "
+            f"({_how(permanent, directory)}), but only eligible (PIM) access was approved; "
+            "convert it to an eligible assignment",
+            permanent,
         )
     return None
 
 
-def _how(holding: _Holding, directory: Directory) -> str:
+def _valid(approvals: Sequence[ApprovedAccess], today: date) -> list[ApprovedAccess]:
+    return [a for a in approvals if a.until is None or a.until >= today]
+
+
+def _how(rows: Sequence[RoleHolder], directory: Directory) -> str:
     """``active, permanent``, ``eligible until 2027-01-31``, ``active through group X``, ..."""
     parts: list[str] = []
-    for row in holding.rows:
+    for row in rows:
         text = row.kind
         if row.kind == "active" and row.assignment_type == "Activated":
             text = "active through PIM activation"

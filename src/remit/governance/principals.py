@@ -191,7 +191,11 @@ class Starts:
         latest: datetime | None = None
         for record in self._audits:
             activity = normalize_activity(record.get("activityDisplayName"))
-            if not activity.startswith(wanted) or "activation" in activity:
+            if (
+                not activity.startswith(wanted)
+                or "activation" in activity
+                or "requested" in activity
+            ):
                 continue
             for target in record.get("targetResources") or []:
                 if str(target.get("id")) != holder.principal_id:

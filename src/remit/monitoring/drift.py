@@ -44,6 +44,8 @@ class DriftReport:
     new_events: tuple[StoredEvent, ...] = ()
     warnings: tuple[str, ...] = field(default=())  # what the check could not see, and why
     error: str = ""  # why the tenant could not be checked
+    # The tenant's first check: its new events are the audit log's last days, not news.
+    first_check: bool = False
 
 
 def check_drift(
@@ -110,8 +112,10 @@ def _check_one(
         )
     with workspace.session() as session:
         info = workspace.tenants(session).get(tenant.tenant_id)
+        checks = DriftCheckRepository(session, info)
+        first = checks.latest() is None
         new = EventRepository(session, info, now=lambda: now).record(changes)
-        DriftCheckRepository(session, info).save(
+        checks.save(
             findings,
             snapshot_id=latest.id,
             base_snapshot_id=inputs.base.id if inputs.base else None,
@@ -127,6 +131,7 @@ def _check_one(
         findings=tuple(findings),
         new_events=tuple(new),
         warnings=tuple(warnings),
+        first_check=first,
     )
 
 

@@ -91,7 +91,8 @@ class EventRepository:
     def record(self, changes: Sequence[Change]) -> list[StoredEvent]:
         """Store the changes not stored yet (see the module); return them, oldest first.
 
-        One savepoint: either every new change is stored, or none is.
+        An audit-log change that upgrades a stored snapshot-diff event is not returned: that
+        change was new when the diff saw it. One savepoint: every change is stored, or none is.
         """
         recorded = self._now()
         known = self._existing_keys(c.event.key for c in changes)
@@ -106,9 +107,9 @@ class EventRepository:
                 if change.event.source == SNAPSHOT_DIFF:
                     if any(_explains(row.occurred_at, change) for row in same):
                         continue
-                    row = self._new_row(change, recorded)
-                else:
-                    row = self._upgrade(same, change) or self._new_row(change, recorded)
+                elif self._upgrade(same, change) is not None:
+                    continue  # known already (and reported when it was stored): not new
+                row = self._new_row(change, recorded)
                 by_match.setdefault(change.match, []).append(row)
                 new_rows.append(row)
             self._session.flush()
