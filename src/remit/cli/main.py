@@ -21,6 +21,7 @@ from remit.cli import (
     map_cmd,
     review_cmd,
     tenant_cmd,
+    watch_cmd,
     web_cmd,
 )
 from remit.cli.context import state
@@ -75,6 +76,7 @@ app.add_typer(baseline_cmd.app, name="baseline")
 app.add_typer(drift_cmd.app, name="drift")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(alerts_cmd.app, name="alerts")
+watch_cmd.register(app)
 demo_cmd.register(app)
 web_cmd.register(app)
 
