@@ -3,7 +3,8 @@
 This is what a schedule runs (``remit watch``, cron, the demo): each step is a use case of its
 own and stores its results; this module only chains them and reports what happened. Drift
 findings are raised as alerts on every cycle; the alert rules' de-duplication window keeps a
-finding that persists from being sent again and again.
+finding that persists from being sent again and again. Change events are alerted when they are
+new, except on a tenant's first check, which only records the audit log's recent past.
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ async def run_cycle(
     drift = await asyncio.to_thread(check_drift, workspace, list(tenants), now=now)
     alerts: list[Alert] = []
     for report in drift:
-        alerts += alerts_for(report.findings, report.new_events, report.tenant, now=now())
+        # A tenant's first check records the audit log's recent past as events: history, not
+        # news, so it is stored but not alerted on.
+        events = () if report.first_check else report.new_events
+        alerts += alerts_for(report.findings, events, report.tenant, now=now())
     dispatched = await asyncio.to_thread(dispatch, workspace, alerts, now=now())
     delivered = await deliver(workspace, now=now())
     return CycleReport(
