@@ -21,9 +21,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from remit.alerts.channels import ChannelType
+from remit.alerts.manage import add_channel, add_rule
 from remit.assessment.service import AssessmentReport, assess_tenants
 from remit.config import settings_from_mapping
-from remit.domain import AuthKind, TenantCredentials
+from remit.controlmap.seed import seed_map
+from remit.domain import AuthKind, Severity, TenantCredentials
 from remit.errors import RemitError, WorkspaceError
 from remit.inventory.service import CollectionReport, Progress, TenantRef, collect_tenants
 from remit.inventory.summary import SnapshotSummary, summarize
@@ -188,3 +191,30 @@ async def collect(
                 summary = summarize(workspace.snapshots(session, row).load(report.snapshot_id))
             out.append(DemoTenant(report, summary, assessments.get(report.tenant.tenant_id)))
     return out
+
+
+DEMO_AUTHOR = "remit demo"
+DEMO_CHANNEL = "demo-webhook"
+
+
+def govern(workspace: Workspace, refs: Sequence[TenantRef], webhook_url: str, secret: str) -> int:
+    """What an MSP does after onboarding: approve today's privileged access as the known-good
+    state, and send drift and change alerts to a webhook. Returns how many approvals were made."""
+    approved = 0
+    for ref in refs:
+        seeded = seed_map(
+            workspace,
+            ref.tenant_id,
+            author=DEMO_AUTHOR,
+            reason="Onboarding: the privileged access the tenant has today is the approved state",
+        )
+        approved += len(seeded.approved)
+    add_channel(workspace, DEMO_CHANNEL, ChannelType.WEBHOOK, {"url": webhook_url}, secret)
+    add_rule(
+        workspace,
+        "demo-drift-and-changes",
+        channels=[DEMO_CHANNEL],
+        kinds=["drift.*", "change.*"],
+        min_severity=Severity.MEDIUM,
+    )
+    return approved

@@ -72,7 +72,7 @@ def test_findings_about_the_set_of_emergency_accounts() -> None:
     )
     [alert] = alerts_for([tenant_wide], [], CONTOSO, now=NOW)
     assert alert.kind == "drift.emergency-accounts"
-    assert alert.title == "Emergency accounts"
+    assert alert.title == "Emergency accounts: no emergency accounts are designated"
     assert "Since" not in alert.text
 
 

@@ -7,6 +7,7 @@ change, and what its own values mask), then applied (`apply`: a new revision).
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -117,7 +118,7 @@ def export(ctx: typer.Context, name: NameArgument) -> None:
         f"Remit control map: {layer.label}.\n"
         f"Comments are ignored: remit baseline plan {name} FILE, then apply it with --reason."
     )
-    stdout().out(dump_yaml(layer.doc, header=header), end="", highlight=False)
+    sys.stdout.write(dump_yaml(layer.doc, header=header))
 
 
 @app.command("plan")

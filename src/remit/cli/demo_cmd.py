@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shlex
 import signal
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from remit.cli.inventory_cmd import RichProgress, print_missing
 from remit.cli.output import stderr, stdout
-from remit.cli.web_cmd import bind_socket, run_web
-from remit.demo import collect, onboard_all, prepare_workspace, start_emulator
+from remit.cli.watch_cmd import describe
+from remit.cli.web_cmd import bind_socket
+from remit.cycle import run_cycle
+from remit.demo import collect, govern, onboard_all, prepare_workspace, start_emulator
+from remit.demo_receiver import Inbox, receiver_app
 from remit.errors import AddressInUse
+from remit.inventory.service import TenantRef
 from remit.inventory.summary import SnapshotSummary
+from remit.web.app import create_app
+from remit.web.background import BackgroundServer
+from remit.workspace import Workspace
 
 
 def register(app: typer.Typer) -> None:
@@ -79,6 +92,10 @@ def demo(
     serve: Annotated[
         bool, typer.Option(help="Keep serving the web app after the summary (Ctrl-C stops).")
     ] = True,
+    cycle_seconds: Annotated[
+        int,
+        typer.Option(min=5, help="While serving: seconds between monitoring cycles."),
+    ] = 20,
 ) -> None:
     """Run Remit end to end against emulated client tenants of different sizes and postures."""
     err = stderr()
@@ -86,10 +103,85 @@ def demo(
     folder.mkdir(parents=True, exist_ok=True)
     err.print(f"Starting the Graph emulator with {tenants} client tenants…")
     with _sigterm_as_interrupt():
-        _run(folder, tenants, seed, port, serve)
+        _run(folder, tenants, seed, port, serve, cycle_seconds)
 
 
-def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
+@dataclass
+class _Receiver:
+    server: BackgroundServer
+    url: str
+    secret: str
+    inbox: Inbox
+
+
+def _start_receiver(out: Console) -> _Receiver:
+    """The local webhook receiver alerts go to; it prints each one as it arrives."""
+    secret = secrets.token_hex(32)
+    inbox = Inbox()
+
+    def arrived(document: dict[str, Any]) -> None:
+        alert = document.get("alert") or {}
+        out.print(
+            "[bold magenta]webhook receiver got an alert[/] (signature verified): "
+            + escape(f"[{alert.get('severity', '')}] {alert.get('title', '')}")
+        )
+
+    sock = bind_socket("127.0.0.1", 0)
+    server = BackgroundServer(receiver_app(secret, inbox, arrived), sock).start()
+    return _Receiver(server, f"http://127.0.0.1:{server.port}/webhook", secret, inbox)
+
+
+def _govern_and_watch(
+    workspace: Workspace,
+    refs: list[TenantRef],
+    emulator: dict[str, Any],
+    receiver: _Receiver,
+    remit: str,
+    port: int,
+    cycle_seconds: int,
+    serve: bool,
+) -> None:
+    out = stdout()
+    approved = govern(workspace, refs, receiver.url, receiver.secret)
+    first = asyncio.run(run_cycle(workspace, refs, max_age=timedelta(hours=1)))
+    findings = sum(len(d.findings) for d in first.drift)
+    out.print(
+        f"Control maps seeded: {approved} privileged assignments approved as today's state; "
+        f"drift now: {findings} findings. Alerts go to the local webhook receiver "
+        f"{receiver.url}."
+    )
+    target = refs[0]
+    out.print(
+        "Make drift happen — in another terminal:\n"
+        f"     {_executable()} emulator scenario apply new-global-admin --tenant "
+        f"{target.tenant_id} --url {emulator['url']} --ca-bundle "
+        f"{shlex.quote(str(emulator['ca_bundle']))}\n"
+        f"     then watch this console: the next cycle finds the unapproved Global Administrator "
+        f"and the receiver gets the alert.\n"
+        f"     {remit} drift check -t {target.name}   ·   {remit} drift events -t {target.name}"
+    )
+    if not serve:
+        return
+    try:
+        sock = bind_socket("127.0.0.1", port)
+    except AddressInUse:
+        sock = bind_socket("127.0.0.1", 0)
+    web = BackgroundServer(create_app(workspace), sock).start()
+    try:
+        out.print(
+            f"Web app on http://127.0.0.1:{web.port}/  (a cycle every {cycle_seconds} s; "
+            "Ctrl-C stops the demo)"
+        )
+        while True:
+            time.sleep(cycle_seconds)  # the demo's schedule: one cycle every cycle_seconds
+            report = asyncio.run(run_cycle(workspace, refs, max_age=timedelta(0)))
+            for line in describe(report):
+                out.print(escape(line))
+    finally:
+        web.stop()
+
+
+def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool, cycle_seconds: int) -> None:
     out, err = stdout(), stderr()
     emulator = start_emulator(folder / "emulator", tenants, seed)
     try:
@@ -130,15 +222,13 @@ def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool) -> None:
                 f"     {remit} assess -t {refs[0].name}\n"
                 f"     {remit} inventory show latest -t {refs[0].name} --key users"
             )
-            if not serve:
-                return
+            receiver = _start_receiver(out)
             try:
-                sock = bind_socket("127.0.0.1", port)
-            except AddressInUse:
-                sock = bind_socket("127.0.0.1", 0)
-            host, bound = sock.getsockname()[:2]
-            out.print(f"Web app on http://{host}:{bound}/  (Ctrl-C stops the demo)")
-            run_web(workspace, sock)
+                _govern_and_watch(
+                    workspace, refs, emulator.info, receiver, remit, port, cycle_seconds, serve
+                )
+            finally:
+                receiver.server.stop()
     finally:
         emulator.stop()
         err.print(f"Demo stopped. Its files stay in {folder} (`rm -r {folder}` removes them).")

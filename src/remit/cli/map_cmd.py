@@ -7,6 +7,7 @@ stores a new revision (author from ``--author``, else ``$REMIT_AUTHOR``, else th
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -145,7 +146,7 @@ def export(
             f"Comments are ignored on import: remit map import -t {name} FILE --reason ..."
         )
         text = dump_yaml(explained.stack.own.doc, header=header)
-    stdout().out(text, end="", highlight=False)
+    sys.stdout.write(text)
 
 
 @app.command("history")

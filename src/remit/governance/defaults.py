@@ -6,6 +6,7 @@ stores it as the first revision of the baseline ``default``, which the MSP then 
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 
 from remit.governance.model import ControlMapDoc
@@ -16,6 +17,18 @@ DEFAULT_BASELINE_FILE = "default_baseline.yaml"
 
 
 def shipped_default(known: KnownIds | None = None) -> ControlMapDoc:
-    """The default baseline as shipped, validated against the catalogue."""
-    text = (resources.files("remit.governance") / DEFAULT_BASELINE_FILE).read_text(encoding="utf-8")
-    return load_yaml(text, DEFAULT_BASELINE_FILE, known)
+    """The default baseline as shipped, validated against the catalogue (``known``: the
+    catalogue's ids, by default the shipped catalogue's; that one is read once per process)."""
+    if known is None:
+        return _shipped()
+    return load_yaml(_text(), DEFAULT_BASELINE_FILE, known)
+
+
+def _text() -> str:
+    return (resources.files("remit.governance") / DEFAULT_BASELINE_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def _shipped() -> ControlMapDoc:
+    # Documents are frozen models; every reader gets the same one.
+    return load_yaml(_text(), DEFAULT_BASELINE_FILE)

@@ -64,6 +64,8 @@ def _finding_alert(finding: DriftFinding, tenant: NamedTenant, now: datetime) ->
     title = _RULE_TITLES[finding.rule.value].format(role=finding.role or "role")
     if finding.principal.type != "tenant":
         title += f": {who}"
+    else:  # about the tenant as a whole: the first clause of the details says what
+        title += f": {finding.details.split(';')[0]}"
     since = f"\nSince: {finding.since:%Y-%m-%d %H:%M} UTC" if finding.since else ""
     return Alert(
         kind=f"drift.{finding.rule.value}",
