@@ -9,6 +9,7 @@ import contextlib
 import os
 import queue
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -194,3 +195,43 @@ def test_demo_stops_its_emulator_on_sigterm_too(serving: Demo) -> None:
     assert code in (0, 130)
     assert "Traceback" not in err
     assert _port_is_closed(emulator_port)
+
+
+SCENARIO_LINE = re.compile(r"(\S+ emulator scenario apply new-global-admin .+)$")
+ALERT_LINE = re.compile(
+    r"webhook receiver got an alert \(signature verified\): \[critical\] "
+    r"Unapproved Global Administrator: (\S+)"
+)
+CHANGE_LINE = re.compile(r"change +(\S+): (\S+) added to Global Administrator .*by (\S+)")
+
+
+def test_an_unapproved_global_admin_becomes_drift_and_an_alert_within_one_cycle(
+    tmp_path: Path,
+) -> None:
+    """The issue's demo: seed, apply the scenario, see drift and the delivered alert."""
+    demo = Demo(
+        "--port", "0", "--tenants", "2", "--cycle-seconds", "5",
+        "--path", str(tmp_path / "demo"),
+    )  # fmt: skip
+    try:
+        command = demo.out.until(SCENARIO_LINE).group(1)
+        demo.out.until(WEB_LINE)
+        applied = subprocess.run(
+            shlex.split(command), capture_output=True, text=True, env=_env(), timeout=60
+        )
+        assert applied.returncode == 0, applied.stderr
+        created = re.search(r"created member user (\S+)", applied.stdout)
+        assert created is not None, applied.stdout
+        intruder = created.group(1)
+
+        alert = demo.out.until(ALERT_LINE, timeout=60)  # within the next cycle
+        change = demo.out.until(CHANGE_LINE, timeout=30)
+
+        assert alert.group(1) == intruder
+        assert change.group(2) == intruder
+        assert change.group(3) != ""  # who did it, from the audit log
+        code, err = demo.stop_with(signal.SIGINT)
+        assert code in (0, 130)
+        assert "Traceback" not in err
+    finally:
+        demo.kill_group()
