@@ -54,13 +54,13 @@ _DURATION = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
-def parse_duration(text: str) -> timedelta:
-    """``30m``, ``1h``, ``2d``, ``0`` (always collect)."""
+def parse_duration(text: str, *, option: str = "--max-age") -> timedelta:
+    """``30m``, ``1h``, ``2d``, ``0``; ``option`` names the option in the error."""
     if text.strip() == "0":
         return timedelta(0)
     match = _DURATION.match(text.strip().lower())
     if not match:
-        raise InvalidInput(f"--max-age {text!r}: give a duration such as 30m, 1h or 2d (0: always)")
+        raise InvalidInput(f"{option} {text!r}: give a duration such as 30m, 1h or 2d")
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 

@@ -73,7 +73,7 @@ def watch(
     Each cycle stores everything it finds; Ctrl-C stops between or during cycles without leaving
     anything half-written (each step is its own transaction).
     """
-    pause = parse_duration(interval).total_seconds()
+    pause = parse_duration(interval, option="--interval").total_seconds()
     if not once and pause <= 0:
         raise InvalidInput("--interval must be longer than 0 (or use --once)")
     console = stdout()
