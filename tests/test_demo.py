@@ -117,7 +117,12 @@ class Demo:
     def stop_with(self, signum: int, timeout: float = 20) -> tuple[int, str]:
         """Send ``signum`` to the demo (not its group) and wait; (exit code, stderr)."""
         self.process.send_signal(signum)
-        code = self.process.wait(timeout)
+        try:
+            code = self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            # Show where it is stuck: remit dumps every thread's stack on SIGUSR1.
+            self.process.send_signal(signal.SIGUSR1)
+            pytest.fail(f"the demo did not stop within {timeout} s:\n{self.err.rest(timeout=5)}")
         return code, self.err.rest()
 
     def kill_group(self) -> None:

@@ -178,7 +178,7 @@ def _govern_and_watch(
             for line in describe(report):
                 out.print(escape(line))
     finally:
-        web.stop()
+        web.stop(graceful=False)
 
 
 def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool, cycle_seconds: int) -> None:
@@ -228,7 +228,7 @@ def _run(folder: Path, tenants: int, seed: int, port: int, serve: bool, cycle_se
                     workspace, refs, emulator.info, receiver, remit, port, cycle_seconds, serve
                 )
             finally:
-                receiver.server.stop()
+                receiver.server.stop(graceful=False)
     finally:
         emulator.stop()
         err.print(f"Demo stopped. Its files stay in {folder} (`rm -r {folder}` removes them).")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -106,6 +108,8 @@ def _usage_error(exc: typer.TyperException) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
+    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>` prints what every thread is doing
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
     try:
         code = app(args=argv, prog_name="remit", standalone_mode=False)
     except RemitError as exc:

@@ -51,8 +51,10 @@ class BackgroundServer:
         self._ready.wait(_STOP_TIMEOUT * 2)
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, graceful: bool = True) -> None:
+        """Stop serving; ``graceful=False`` drops open connections at once (on Ctrl-C)."""
         self._server.should_exit = True
+        self._server.force_exit = not graceful
         self._thread.join(_STOP_TIMEOUT)
         if self._thread.is_alive():
             self._server.force_exit = True
