@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
+import io
 import signal
 import sys
 from pathlib import Path
@@ -106,10 +108,19 @@ def _usage_error(exc: typer.TyperException) -> None:
         stderr().print(f"[bold red]error:[/] {escape(message.rstrip('.'))}{escape(hint)}")
 
 
+def _dump_stacks_on_sigusr1() -> None:
+    """`kill -USR1 <pid>` prints what every thread of a running remit is doing (to diagnose a
+    hang); written to the process's real stderr, which a test harness may have replaced."""
+    stream = sys.__stderr__
+    if not hasattr(signal, "SIGUSR1") or stream is None:
+        return
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
-    if hasattr(signal, "SIGUSR1"):  # `kill -USR1 <pid>` prints what every thread is doing
-        faulthandler.register(signal.SIGUSR1, all_threads=True)
+    _dump_stacks_on_sigusr1()
     try:
         code = app(args=argv, prog_name="remit", standalone_mode=False)
     except RemitError as exc:
