@@ -26,6 +26,10 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 9  # a file given on the command line is malformed
     ADDRESS_IN_USE = 10  # a port is taken
     PARTIAL = 11  # work finished but some of it failed (e.g. some tenants, some endpoints)
+    REPOSITORY = 12  # no backup repository there, a newer format, or a malformed repository object
+    REPOSITORY_KEY = 13  # wrong passphrase, no key file, or no key that opens the repository
+    INTEGRITY = 14  # the repository is damaged: check found errors, or data could not be restored
+    STORAGE = 15  # the repository's storage failed: disk full, S3 unreachable, access denied
     INTERRUPTED = 130  # Ctrl-C
 
 
@@ -185,3 +189,42 @@ class GraphNotFound(GraphRequestError):
 
 class DeltaTokenExpired(GraphError):
     """A delta link is no longer valid; the caller must start a full sync."""
+
+
+# --- backup repository ---------------------------------------------------------------------
+
+
+class RepositoryError(RemitError):
+    """The repository is missing, of a newer format, or one of its objects is malformed."""
+
+    exit_code = ExitCode.REPOSITORY
+
+
+class RepositoryKeyError(RepositoryError):
+    """No key opens the repository: wrong passphrase, missing key file, or key removed."""
+
+    exit_code = ExitCode.REPOSITORY_KEY
+
+
+class IntegrityError(RepositoryError):
+    """Repository data failed authentication or its hash: it was damaged or tampered with."""
+
+    exit_code = ExitCode.INTEGRITY
+
+
+class StorageError(RepositoryError):
+    """The storage behind a repository failed (full disk, unreachable endpoint, access denied)."""
+
+    exit_code = ExitCode.STORAGE
+
+
+class ObjectExists(StorageError):
+    """A conditional create found the object already there (another writer got there first)."""
+
+    exit_code = ExitCode.FAILURE
+
+
+class ObjectMissing(StorageError):
+    """A repository object that should exist is not in the store."""
+
+    exit_code = ExitCode.INTEGRITY

@@ -23,6 +23,7 @@ from remit.cli import (
     init_cmd,
     inventory_cmd,
     map_cmd,
+    repo_cmd,
     review_cmd,
     tenant_cmd,
     watch_cmd,
@@ -80,6 +81,7 @@ app.add_typer(baseline_cmd.app, name="baseline")
 app.add_typer(drift_cmd.app, name="drift")
 app.add_typer(review_cmd.app, name="review")
 app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(repo_cmd.app, name="repo")
 watch_cmd.register(app)
 demo_cmd.register(app)
 web_cmd.register(app)

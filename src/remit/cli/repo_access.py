@@ -1,0 +1,118 @@
+"""How `remit repo` finds its repository, credentials and cache (restic's conventions).
+
+Repository: ``--repo/-r`` or ``REMIT_REPOSITORY`` (a path or ``s3://bucket/prefix``).
+Credential, first found wins: ``--key-file`` / ``REMIT_KEY_FILE``, ``REMIT_REPOSITORY_KEY``
+(base64), ``--password-file`` / ``REMIT_PASSWORD_FILE``, ``REMIT_PASSWORD``, else a prompt when
+stdin is a terminal.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from remit.errors import InvalidInput, RepositoryKeyError
+from remit.repository.keys import Credential, Passphrase, RawKey
+from remit.repository.repository import Repository
+from remit.repository.stores import open_store
+
+
+@dataclass
+class RepoOptions:
+    repo: str | None = None
+    password_file: Path | None = None
+    key_file: Path | None = None
+    cache_dir: Path | None = None
+    no_cache: bool = False
+
+    def location(self) -> str:
+        if not self.repo:
+            raise InvalidInput(
+                "no repository given: pass --repo/-r PATH or s3://bucket/prefix,"
+                " or set REMIT_REPOSITORY"
+            )
+        return self.repo
+
+    def cache(self) -> Path | None:
+        if self.no_cache:
+            return None
+        if self.cache_dir:
+            return self.cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "remit" / "repositories"
+
+    def credential(self, *, confirm: bool = False) -> Credential:
+        if self.key_file is not None:
+            return RawKey.parse(_read(self.key_file, "--key-file"), f"key file {self.key_file}")
+        env_key = os.environ.get("REMIT_REPOSITORY_KEY")
+        if env_key:
+            return RawKey.parse(env_key, "REMIT_REPOSITORY_KEY")
+        if self.password_file is not None:
+            return _passphrase(
+                _read(self.password_file, "--password-file").rstrip("\r\n"),
+                f"password file {self.password_file}",
+            )
+        env = os.environ.get("REMIT_PASSWORD")
+        if env is not None:
+            return _passphrase(env, "REMIT_PASSWORD")
+        if sys.stdin.isatty():
+            first = getpass.getpass("repository passphrase: ")
+            if confirm and getpass.getpass("again: ") != first:
+                raise InvalidInput("the passphrases do not match; nothing was created")
+            return _passphrase(first, "the passphrase")
+        raise RepositoryKeyError(
+            "no passphrase or key: set REMIT_PASSWORD, or pass --password-file or --key-file"
+        )
+
+    def open(self) -> Repository:
+        store = open_store(self.location())
+        return Repository.open(store, self.credential(), cache_dir=self.cache())
+
+    def init(self) -> Repository:
+        store = open_store(self.location(), create=True)
+        return Repository.init(store, self.credential(confirm=True), cache_dir=self.cache())
+
+
+def new_credential(password_file: Path | None, key_file: Path | None) -> Credential:
+    """The credential for a new key: a new key file (created if absent) or a passphrase."""
+    if key_file is not None:
+        if key_file.exists():
+            return RawKey.parse(_read(key_file, "--new-key-file"), f"key file {key_file}")
+        key = RawKey.generate()
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(key.text())
+        return key
+    if password_file is not None:
+        return _passphrase(
+            _read(password_file, "--new-password-file").rstrip("\r\n"),
+            f"password file {password_file}",
+        )
+    env = os.environ.get("REMIT_NEW_PASSWORD")
+    if env is not None:
+        return _passphrase(env, "REMIT_NEW_PASSWORD")
+    if sys.stdin.isatty():
+        first = getpass.getpass("new passphrase: ")
+        if getpass.getpass("again: ") != first:
+            raise InvalidInput("the passphrases do not match; no key was added")
+        return _passphrase(first, "the new passphrase")
+    raise InvalidInput(
+        "no new passphrase or key: pass --new-password-file or --new-key-file,"
+        " or set REMIT_NEW_PASSWORD"
+    )
+
+
+def _passphrase(text: str, source: str) -> Passphrase:
+    if not text:
+        raise InvalidInput(f"{source} is empty; a repository needs a passphrase")
+    return Passphrase(text.encode())
+
+
+def _read(path: Path, option: str) -> str:
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise InvalidInput(f"{option} {path}: {exc.strerror or exc}") from None

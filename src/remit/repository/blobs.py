@@ -1,0 +1,91 @@
+"""Encoding one blob: compress when it pays, then seal with the blob's type and id as AAD.
+
+Sealed plaintext = ``flag (1 byte: 0 stored, 1 zstd) | data``. Binding the id and type as
+associated data means a blob moved to another place, or swapped with another, fails to open.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import zstandard
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from remit.errors import IntegrityError
+from remit.repository.crypto import Keyring, seal, unseal
+from remit.repository.format import BlobType
+
+STORED = b"\x00"
+ZSTD = b"\x01"
+_MIN_COMPRESS = 256  # below this, compression cannot pay for its frame
+_SAMPLE = 64 * 1024
+_local = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    c = getattr(_local, "c", None)
+    if c is None:
+        c = _local.c = zstandard.ZstdCompressor(level=3)
+    return c
+
+
+def _fast_compressor() -> zstandard.ZstdCompressor:
+    c = getattr(_local, "f", None)
+    if c is None:
+        c = _local.f = zstandard.ZstdCompressor(level=1)
+    return c
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    d = getattr(_local, "d", None)
+    if d is None:
+        d = _local.d = zstandard.ZstdDecompressor()
+    return d
+
+
+def aad(blob_type: BlobType, blob_id: bytes) -> bytes:
+    return bytes((blob_type,)) + blob_id
+
+
+def compress(data: bytes) -> bytes:
+    """``flag | payload``: zstd unless the data does not compress (media, archives, ciphertext).
+
+    Large blobs are sampled first, so incompressible data costs one 64 KiB trial, not a full pass.
+    """
+    if len(data) < _MIN_COMPRESS:
+        return STORED + data
+    if len(data) > 4 * _SAMPLE:
+        sample = _fast_compressor().compress(data[:_SAMPLE])
+        if len(sample) > _SAMPLE * 0.97:
+            return STORED + data
+    packed = _compressor().compress(data)
+    if len(packed) >= len(data) * 0.97:
+        return STORED + data
+    return ZSTD + packed
+
+
+def encode(cipher: AESGCM, blob_type: BlobType, blob_id: bytes, data: bytes) -> bytes:
+    return seal(cipher, compress(data), aad(blob_type, blob_id))
+
+
+def decode(
+    keyring: Keyring, generation: int, blob_type: BlobType, blob_id: bytes, sealed: bytes
+) -> bytes:
+    """Open, decompress and verify a blob against its id."""
+    what = f"blob {blob_id.hex()}"
+    plain = unseal(keyring.cipher(generation), sealed, aad(blob_type, blob_id), what)
+    flag, payload = plain[:1], plain[1:]
+    if flag == STORED:
+        data = payload
+    elif flag == ZSTD:
+        try:
+            data = _decompressor().decompress(payload)
+        except zstandard.ZstdError as exc:
+            raise IntegrityError(
+                f"{what} is authenticated but does not decompress: {exc}"
+            ) from None
+    else:
+        raise IntegrityError(f"{what} has an unknown compression flag {flag!r}")
+    if keyring.blob_id(data) != blob_id:
+        raise IntegrityError(f"{what} does not match its content hash")
+    return data

@@ -1,0 +1,235 @@
+"""``remit repo prune``: forget snapshots by retention policy, then reclaim space in two phases.
+
+Phase one (*mark*) records, in a sealed ``marks/<id>`` object, every pack that no snapshot
+needs. From then on writers treat those packs as absent and upload again what they need. Phase
+two (*sweep*), on a later run once the mark is older than the grace period and no writer
+session older than the mark is still live, checks again that no snapshot needs the pack (a
+backup that was running during the mark may have committed since), writes an index that
+supersedes the indexes listing the packs, and deletes packs, old indexes and the mark. So prune
+can run while backups run, and a crash at any point leaves a readable repository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from remit.errors import IntegrityError, RemitError
+from remit.repository.format import (
+    DATA_PREFIX,
+    INDEX_PREFIX,
+    MARKS_PREFIX,
+    SESSIONS_PREFIX,
+    BlobType,
+    pack_id_of,
+    pack_key,
+)
+from remit.repository.index import PackRecord, index_document
+from remit.repository.objects import open_object
+from remit.repository.repository import Repository
+from remit.repository.retention import Decision, Policy, SnapshotRef, apply_policy
+from remit.repository.snapshots import Snapshot
+from remit.repository.trees import decode_tree
+
+DEFAULT_GRACE = timedelta(hours=24)
+SESSION_MAX_AGE = timedelta(days=7)  # a writer session older than this is taken as crashed
+
+Say = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class PruneReport:
+    forgotten: list[Snapshot] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    marked_packs: int = 0
+    marked_bytes: int = 0
+    deleted_packs: int = 0
+    deleted_bytes: int = 0
+    waiting_marks: list[str] = field(default_factory=list)  # why a mark was not swept yet
+    stale_sessions: int = 0
+
+
+def forget(
+    repo: Repository, policy: Policy, *, now: datetime, dry_run: bool
+) -> tuple[list[Decision], list[Snapshot]]:
+    snaps = {s.id: s for s in repo.snapshots()}
+    refs = [
+        SnapshotRef(s.id, s.time, s.resource, hold=s.hold is not None, tags=frozenset(s.tags))
+        for s in snaps.values()
+    ]
+    decisions = apply_policy(refs, policy, now=now)
+    gone = [snaps[d.snapshot.id] for d in decisions if not d.keep]
+    if not dry_run:
+        repo.delete_snapshots(gone)
+    return decisions, gone
+
+
+def used_blobs(repo: Repository, snapshots: Iterable[Snapshot]) -> set[bytes]:
+    """Every blob (trees and data) some snapshot needs."""
+    used: set[bytes] = set()
+    stack = [bytes.fromhex(s.tree) for s in snapshots]
+    while stack:
+        tree_id = stack.pop()
+        if tree_id in used:
+            continue
+        used.add(tree_id)
+        try:
+            nodes = decode_tree(repo.read_blob(tree_id, BlobType.TREE), tree_id.hex())
+        except RemitError as exc:
+            raise IntegrityError(
+                f"prune stopped: a snapshot's folder listing cannot be read ({exc}); run"
+                " `remit repo check` — nothing was deleted"
+            ) from None
+        for node in nodes:
+            if node.type == "dir" and node.subtree:
+                stack.append(bytes.fromhex(node.subtree))
+            elif node.type == "file":
+                used.update(node.blob_ids())
+    return used
+
+
+class Pruner:
+    def __init__(
+        self, repo: Repository, *, now: datetime, grace: timedelta, say: Say | None = None
+    ) -> None:
+        self.repo = repo
+        self.now = now
+        self.grace = grace
+        self.report = PruneReport()
+        self._say = say or (lambda _m: None)
+
+    def run(self, *, dry_run: bool) -> PruneReport:
+        marks = self._marks()
+        sessions = self._sessions(dry_run)
+        index = self.repo.index(reload=True)
+        stored = {pack_id_of(i.key): i.size for i in self.repo.store.list(DATA_PREFIX)}
+        used = used_blobs(self.repo, self.repo.snapshots())
+        for mark_id, doc in marks.items():
+            self._sweep(mark_id, doc, sessions, used, stored, dry_run)
+        already = {p for doc in marks.values() for p in doc.get("packs", [])}
+        unused = [
+            pack_id
+            for pack_id in stored
+            if pack_id not in already and not self._needed(index.packs.get(pack_id), used)
+        ]
+        self.report.marked_packs = len(unused)
+        self.report.marked_bytes = sum(stored[p] for p in unused)
+        if unused and not dry_run:
+            self.repo.write_object(
+                "mark",
+                MARKS_PREFIX,
+                {
+                    "time": self.now.isoformat(),
+                    "packs": sorted(unused),
+                },
+            )
+        return self.report
+
+    @staticmethod
+    def _needed(record: PackRecord | None, used: set[bytes]) -> bool:
+        if record is None:
+            return False  # in no index: left by an interrupted writer (or one still running)
+        return any(e.blob_id in used for e in record.entries)
+
+    def _marks(self) -> dict[str, dict[str, Any]]:
+        out = {}
+        for info in self.repo.store.list(MARKS_PREFIX):
+            mark_id = info.key[len(MARKS_PREFIX) :]
+            out[mark_id] = open_object(
+                self.repo.keyring, "mark", self.repo.store.get(info.key), mark_id
+            )
+        return out
+
+    def _sessions(self, dry_run: bool) -> list[datetime]:
+        """Start times of live writer sessions; crashed ones past SESSION_MAX_AGE are removed."""
+        live = []
+        for info in self.repo.store.list(SESSIONS_PREFIX):
+            session_id = info.key[len(SESSIONS_PREFIX) :]
+            try:
+                doc = open_object(
+                    self.repo.keyring, "session", self.repo.store.get(info.key), session_id
+                )
+            except RemitError:
+                continue  # finished between list and get
+            started = datetime.fromisoformat(doc["started"])
+            if self.now - started > SESSION_MAX_AGE:
+                self.report.stale_sessions += 1
+                if not dry_run:
+                    self.repo.store.delete(info.key)
+            else:
+                live.append(started)
+        return live
+
+    def _sweep(
+        self,
+        mark_id: str,
+        doc: dict[str, Any],
+        sessions: list[datetime],
+        used: set[bytes],
+        stored: dict[str, int],
+        dry_run: bool,
+    ) -> None:
+        marked_at = datetime.fromisoformat(doc["time"])
+        if self.now - marked_at < self.grace:
+            left = self.grace - (self.now - marked_at)
+            self.report.waiting_marks.append(
+                f"mark {mark_id[:8]}: grace period ends in {_human(left)}"
+            )
+            return
+        if any(started <= marked_at for started in sessions):
+            self.report.waiting_marks.append(
+                f"mark {mark_id[:8]}: a backup that started before it is still running"
+            )
+            return
+        index = self.repo.index()
+        doomed = [p for p in doc.get("packs", []) if not self._needed(index.packs.get(p), used)]
+        self.report.deleted_packs += len(doomed)
+        self.report.deleted_bytes += sum(stored.get(p, 0) for p in doomed)
+        if dry_run:
+            return
+        self._drop_from_indexes(set(doomed))
+        for pack_id in doomed:
+            self.repo.store.delete(pack_key(pack_id))
+        self.repo.store.delete(MARKS_PREFIX + mark_id)
+        self.repo.index(reload=True)
+
+    def _drop_from_indexes(self, doomed: set[str]) -> None:
+        """One new index with the other packs of every index that lists a doomed pack, which
+        supersedes them; only then are the old indexes deleted."""
+        index = self.repo.index()
+        touched = {index.pack_index[p] for p in doomed if p in index.pack_index}
+        if not touched:
+            return
+        keep: list[PackRecord] = []
+        for index_id in touched:
+            packs, _ = self.repo.read_index(index_id)
+            keep.extend(r for r in packs if r.pack_id not in doomed)
+        self.repo.write_object("index", INDEX_PREFIX, index_document(keep, supersedes=touched))
+        for index_id in touched:
+            self.repo.store.delete(INDEX_PREFIX + index_id)
+
+
+def prune(
+    repo: Repository,
+    *,
+    policy: Policy | None = None,
+    grace: timedelta = DEFAULT_GRACE,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    say: Say | None = None,
+) -> PruneReport:
+    now = now or datetime.now(UTC)
+    decisions: list[Decision] = []
+    gone: list[Snapshot] = []
+    if policy is not None:
+        decisions, gone = forget(repo, policy, now=now, dry_run=dry_run)
+    report = Pruner(repo, now=now, grace=grace, say=say).run(dry_run=dry_run)
+    report.decisions, report.forgotten = decisions, gone
+    return report
+
+
+def _human(delta: timedelta) -> str:
+    hours, rest = divmod(int(delta.total_seconds()), 3600)
+    return f"{hours}h{rest // 60:02d}m"
