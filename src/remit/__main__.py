@@ -1,3 +1,3 @@
-from remit.cli.main import main
+from remit.cli.entry import main
 
 main()

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import faulthandler
-import io
-import signal
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from remit import __version__
 from remit.cli import (
     alerts_cmd,
     assess_cmd,
@@ -30,8 +23,7 @@ from remit.cli import (
     web_cmd,
 )
 from remit.cli.context import state
-from remit.cli.output import stderr
-from remit.errors import ExitCode, RemitError
+from remit.cli.run import run, show_version
 
 app = typer.Typer(
     name="remit",
@@ -41,12 +33,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"remit {__version__}")
-        raise typer.Exit()
 
 
 @app.callback()
@@ -66,7 +52,7 @@ def root(
     ] = None,
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
     ] = False,
 ) -> None:
     state(ctx).workspace_path = workspace
@@ -98,41 +84,6 @@ def _mount_emulator() -> None:
 _mount_emulator()
 
 
-def _usage_error(exc: typer.TyperException) -> None:
-    """Click's own errors (typer vendors click): bad options on one line, help text as it is."""
-    message = exc.format_message().strip()
-    if "\n" in message:  # the help page of a command group run without a subcommand
-        stderr().print(message, markup=False, highlight=False)
-        return
-    ctx = getattr(exc, "ctx", None)
-    hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
-    if message:
-        stderr().print(f"[bold red]error:[/] {escape(message.rstrip('.'))}{escape(hint)}")
-
-
-def _dump_stacks_on_sigusr1() -> None:
-    """`kill -USR1 <pid>` prints what every thread of a running remit is doing (to diagnose a
-    hang); written to the process's real stderr, which a test harness may have replaced."""
-    stream = sys.__stderr__
-    if not hasattr(signal, "SIGUSR1") or stream is None:
-        return
-    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
-        faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; exit with the documented exit code (docs/reference/exit-codes.md)."""
-    _dump_stacks_on_sigusr1()
-    try:
-        code = app(args=argv, prog_name="remit", standalone_mode=False)
-    except RemitError as exc:
-        stderr().print(f"[bold red]error:[/] {escape(str(exc))}")
-        sys.exit(int(exc.exit_code))
-    except (typer.Abort, KeyboardInterrupt):
-        # Abort: Ctrl-C (or end of input) at a prompt; typer turns other Ctrl-Cs into exit 130.
-        stderr().print("interrupted")
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except typer.TyperException as exc:  # click's usage errors, vendored by typer
-        _usage_error(exc)
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run(app, argv)

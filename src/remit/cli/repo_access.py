@@ -72,8 +72,10 @@ class RepoOptions:
         return Repository.open(store, self.credential(), cache_dir=self.cache())
 
     def init(self) -> Repository:
-        store = open_store(self.location(), create=True)
-        return Repository.init(store, self.credential(confirm=True), cache_dir=self.cache())
+        location = self.location()
+        credential = self.credential(confirm=True)  # before creating a folder it might not need
+        store = open_store(location, create=True)
+        return Repository.init(store, credential, cache_dir=self.cache())
 
 
 def new_credential(password_file: Path | None, key_file: Path | None) -> Credential:

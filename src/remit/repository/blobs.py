@@ -1,7 +1,9 @@
 """Encoding one blob: compress when it pays, then seal with the blob's type and id as AAD.
 
-Sealed plaintext = ``flag (1 byte: 0 stored, 1 zstd) | data``. Binding the id and type as
-associated data means a blob moved to another place, or swapped with another, fails to open.
+Stored form: ``flag (1 byte: 0 stored, 1 zstd) | nonce | AES-256-GCM(payload)`` with
+``type | id | flag`` as associated data, so a blob moved to another place, swapped with another,
+or with its flag flipped fails to open. Keeping the flag outside the ciphertext saves a copy of
+every incompressible chunk.
 """
 
 from __future__ import annotations
@@ -43,29 +45,30 @@ def _decompressor() -> zstandard.ZstdDecompressor:
     return d
 
 
-def aad(blob_type: BlobType, blob_id: bytes) -> bytes:
-    return bytes((blob_type,)) + blob_id
+def aad(blob_type: BlobType, blob_id: bytes, flag: bytes) -> bytes:
+    return bytes((blob_type,)) + blob_id + flag
 
 
-def compress(data: bytes) -> bytes:
-    """``flag | payload``: zstd unless the data does not compress (media, archives, ciphertext).
+def compress(data: bytes) -> tuple[bytes, bytes]:
+    """``(flag, payload)``: zstd unless the data does not compress (media, archives, ciphertext).
 
     Large blobs are sampled first, so incompressible data costs one 64 KiB trial, not a full pass.
     """
     if len(data) < _MIN_COMPRESS:
-        return STORED + data
+        return STORED, data
     if len(data) > 4 * _SAMPLE:
         sample = _fast_compressor().compress(data[:_SAMPLE])
         if len(sample) > _SAMPLE * 0.97:
-            return STORED + data
+            return STORED, data
     packed = _compressor().compress(data)
     if len(packed) >= len(data) * 0.97:
-        return STORED + data
-    return ZSTD + packed
+        return STORED, data
+    return ZSTD, packed
 
 
 def encode(cipher: AESGCM, blob_type: BlobType, blob_id: bytes, data: bytes) -> bytes:
-    return seal(cipher, compress(data), aad(blob_type, blob_id))
+    flag, payload = compress(data)
+    return flag + seal(cipher, payload, aad(blob_type, blob_id, flag))
 
 
 def decode(
@@ -73,8 +76,10 @@ def decode(
 ) -> bytes:
     """Open, decompress and verify a blob against its id."""
     what = f"blob {blob_id.hex()}"
-    plain = unseal(keyring.cipher(generation), sealed, aad(blob_type, blob_id), what)
-    flag, payload = plain[:1], plain[1:]
+    flag = bytes(sealed[:1])
+    payload = unseal(
+        keyring.cipher(generation), memoryview(sealed)[1:], aad(blob_type, blob_id, flag), what
+    )
     if flag == STORED:
         data = payload
     elif flag == ZSTD:

@@ -140,7 +140,7 @@ def unseal(cipher: AESGCM, sealed: bytes | memoryview, aad: bytes, what: str) ->
         ) from None
 
 
-def content_id(data: bytes | memoryview) -> str:
+def content_id(data: bytes | bytearray | memoryview) -> str:
     """The unkeyed BLAKE3 of stored bytes: how pack, index and snapshot objects are named."""
     return blake3.blake3(data).hexdigest()
 

@@ -306,29 +306,30 @@ class _Scanner:
             stop += 1
         if stop - start < self.min_body:
             return
-        body = _decode_exact(data[start:stop])
+        body = _decode_exact(data, start, stop)
         if body is not None:
             self.bodies.append((start, stop, body))
 
 
-def _decode_exact(text: bytes) -> Base64Body | None:
-    """The ``Base64Body`` whose encoding is exactly ``text``, or None if there is none.
+def _decode_exact(data: bytes, start: int, stop: int) -> Base64Body | None:
+    """The ``Base64Body`` whose encoding is exactly ``data[start:stop]``, or None if none is.
 
-    The layout is read from the first line. The checks below prove ``text`` equals the layout
+    The layout is read from the first line. The checks below prove the text equals the layout
     applied to ``b2a_base64(decoded)``: the line feeds are exactly at the expected places (their
-    count matches and each expected place holds ``eol``), and deleting CR and LF from ``text``
+    count matches and each expected place holds ``eol``), and deleting CR and LF from the text
     leaves exactly the re-encoded characters (a stray CR would make it shorter).
     """
-    first = text.find(b"\n")
+    size = stop - start
+    first = data.find(b"\n", start, stop) - start
     if first < 0:
         eol, length, final_eol = b"\r\n", 0, False
     else:
-        eol = b"\r\n" if first > 0 and text[first - 1] == 0x0D else b"\n"
-        final_eol = text.endswith(eol)
-        length = 0 if first + 1 == len(text) else first + 1 - len(eol)
-    feeds = text.count(b"\n")
+        eol = b"\r\n" if first > 0 and data[start + first - 1] == 0x0D else b"\n"
+        final_eol = data.endswith(eol, start, stop)
+        length = 0 if first + 1 == size else first + 1 - len(eol)
+    feeds = data.count(b"\n", start, stop)
     between = feeds - final_eol  # line ends between lines
-    chars = len(text) - feeds * len(eol)
+    chars = size - feeds * len(eol)
     if chars <= 0:
         return None
     if length == 0:
@@ -338,12 +339,12 @@ def _decode_exact(text: bytes) -> Base64Body | None:
         if between != -(-chars // length) - 1:
             return None
         width = length + len(eol)
-        view = memoryview(text)
+        view = memoryview(data)
         for offset, char in enumerate(eol):
-            places = view[length + offset : length + offset + between * width : width]
-            if places.tobytes() != bytes((char,)) * between:
+            at = start + length + offset
+            if view[at : at + between * width : width].tobytes() != bytes((char,)) * between:
                 return None
-    stripped = text.translate(None, b"\r\n")
+    stripped = data[start:stop].translate(None, b"\r\n")
     if len(stripped) != chars:
         return None  # a CR inside a line
     try:

@@ -38,30 +38,31 @@ class PackBuilder:
         self.blob_type = blob_type
         self.generation = keyring.current
         self._prefix = _PREFIX.pack(PACK_MAGIC, self.generation)
-        self._parts: list[bytes] = [self._prefix]
-        self.size = len(self._prefix)
+        self._buf = bytearray(self._prefix)
         self.entries: list[PackEntry] = []
+
+    @property
+    def size(self) -> int:
+        return len(self._buf)
 
     def add(self, blob_id: bytes, sealed: bytes, raw_length: int) -> None:
         self.entries.append(PackEntry(self.blob_type, blob_id, self.size, len(sealed), raw_length))
-        self._parts.append(sealed)
-        self.size += len(sealed)
+        self._buf += sealed
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def finish(self) -> tuple[str, bytes]:
+    def finish(self) -> tuple[str, bytearray]:
         """The pack's id and bytes."""
         header = b"".join(
             _ENTRY.pack(e.blob_type, e.blob_id, e.offset, e.length, e.raw_length)
             for e in self.entries
         )
         sealed = seal(self.keyring.cipher(self.generation), header, self._prefix)
-        self._parts.append(sealed)
-        self._parts.append(_TAIL.pack(len(sealed), PACK_TRAILER_MAGIC))
-        raw = b"".join(self._parts)
-        self._parts = []
-        return content_id(raw), raw
+        self._buf += sealed
+        self._buf += _TAIL.pack(len(sealed), PACK_TRAILER_MAGIC)
+        raw, self._buf = self._buf, bytearray()
+        return content_id(raw), raw  # a bytearray: no copy of the whole pack
 
 
 def pack_generation(head: bytes, name: str) -> int:

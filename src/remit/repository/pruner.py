@@ -184,7 +184,12 @@ class Pruner:
             )
             return
         index = self.repo.index()
-        doomed = [p for p in doc.get("packs", []) if not self._needed(index.packs.get(p), used)]
+        marked = set(doc.get("packs", []))
+        # A blob uploaded again since the mark (writers skip marked packs) no longer needs its
+        # marked copy: count as used only what no unmarked pack holds.
+        kept = [r for p, r in index.packs.items() if p not in marked]
+        only_here = used - {e.blob_id for r in kept for e in r.entries}
+        doomed = [p for p in sorted(marked) if not self._needed(index.packs.get(p), only_here)]
         self.report.deleted_packs += len(doomed)
         self.report.deleted_bytes += sum(stored.get(p, 0) for p in doomed)
         if dry_run:

@@ -56,7 +56,9 @@ class Restorer:
                 futures.append(pool.submit(self._restore_file, path, node))
             for future in futures:
                 future.result()
-        for path, node in reversed(dir_times):
+        for path, node in dir_times:  # children first: a parent's restored mode cannot block them
+            with contextlib.suppress(OSError):
+                os.chmod(path, node.mode or 0o755)
             _set_times(path, node)
         return self.report
 
@@ -82,6 +84,7 @@ class Restorer:
                 if path.is_symlink() or path.exists():
                     path.unlink()
                 os.symlink(node.target, path)
+                _set_times(path, node)
             elif node.type == "file":
                 yield path, node
 

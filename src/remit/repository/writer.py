@@ -31,8 +31,8 @@ from remit.repository.packs import PackBuilder
 from remit.repository.repository import Repository
 from remit.repository.snapshots import Snapshot
 
-_MAX_ENCODING = 8  # blobs being compressed and sealed at once (bounds memory)
-_MAX_UPLOADING = 2  # finished packs being uploaded at once
+_MAX_ENCODING = 4  # blobs being compressed and sealed at once (bounds memory)
+_MAX_UPLOADING = 1  # finished packs being uploaded at once
 _INDEX_EVERY = 32  # packs per index object, so an interrupted backup's work is reusable
 
 

@@ -29,7 +29,7 @@ class Store(Protocol):
         """Where the store is, for messages: a path or an ``s3://bucket/prefix`` URL."""
         ...
 
-    def put(self, key: str, data: bytes, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
         """Store ``data`` under ``key`` atomically: readers see all of it or nothing.
 
         With ``exclusive=True`` the write is a conditional create: if ``key`` exists already,

@@ -26,6 +26,9 @@ Opener = Callable[[int], BinaryIO]
 """Wraps an open file descriptor in a binary file for writing (a seam for fault injection)."""
 
 
+_NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP})
+
+
 def _open_for_writing(fd: int) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
@@ -47,7 +50,7 @@ class LocalStore:
 
     # --- writing -------------------------------------------------------------------------
 
-    def put(self, key: str, data: bytes, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
         path = self._path(key)
         try:
             self._make_parents(path.parent)
@@ -73,6 +76,16 @@ class LocalStore:
                         f"object {key} already exists in {self.location}: another writer "
                         "created it first; nothing was written"
                     ) from None
+                except OSError as exc:
+                    if exc.errno not in _NO_HARD_LINKS:
+                        raise
+                    # We just created the temporary file here, so this is not a permission
+                    # problem: the filesystem (FAT, some FUSE or SMB mounts) has no hard links.
+                    raise StorageError(
+                        f"the filesystem at {self._root} does not support hard links, which "
+                        "exclusive writes need: put the repository on ext4, XFS, Btrfs, ZFS, "
+                        "APFS or NTFS; nothing was written"
+                    ) from exc
             else:
                 os.replace(tmp, path)
             _fsync_dir(path.parent)
@@ -86,6 +99,7 @@ class LocalStore:
         try:
             path.unlink()
         except FileNotFoundError:
+            self._check_root()
             return
         except OSError as exc:
             raise self._error(exc, path, writing=True, action="deleting") from exc
@@ -155,15 +169,19 @@ class LocalStore:
     def exists(self, key: str) -> bool:
         path = self._path(key)
         try:
-            return path.is_file()
+            found = path.is_file()
         except OSError as exc:  # is_file hides ENOENT; anything left is a real failure
             raise self._error(exc, path, writing=False) from exc
+        if not found:
+            self._check_root()
+        return found
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         check_prefix(prefix)
         head, _, _ = prefix.rpartition("/")
         start = self._root / head if head else self._root
         base = f"{head}/" if head else ""
+        self._check_root()
         try:
             yield from self._walk(start, base, prefix)
         except OSError as exc:
@@ -198,11 +216,7 @@ class LocalStore:
 
     def _make_parents(self, directory: Path) -> None:
         """Create ``directory`` below the root, fsyncing each parent that gained an entry."""
-        if not self._root.is_dir():
-            raise StorageError(
-                f"repository directory {self._root} does not exist: is the disk mounted? "
-                "Check the path and retry; nothing was written"
-            )
+        self._check_root("; nothing was written")
         missing: list[Path] = []
         current = directory
         while current != self._root and not current.is_dir():
@@ -215,7 +229,16 @@ class LocalStore:
                 continue  # another thread created it; its creator fsyncs the parent
             _fsync_dir(path.parent)
 
+    def _check_root(self, tail: str = "") -> None:
+        """A missing root (an unmounted disk?) is a storage failure, not an empty store."""
+        if not self._root.is_dir():
+            raise StorageError(
+                f"repository directory {self._root} does not exist: is the disk mounted? "
+                f"Check the path and retry{tail}"
+            )
+
     def _missing(self, key: str) -> ObjectMissing:
+        self._check_root()
         return ObjectMissing(
             f"object {key} is missing from {self.location}: the repository is damaged or "
             "another process removed it; run a repository check"

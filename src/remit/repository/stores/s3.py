@@ -97,7 +97,7 @@ class S3Store:
 
     # --- writing -------------------------------------------------------------------------
 
-    def put(self, key: str, data: bytes, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
         args: dict[str, Any] = {"Bucket": self._bucket, "Key": self._name(key), "Body": data}
         if exclusive:
             args["IfNoneMatch"] = "*"
