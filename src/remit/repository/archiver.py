@@ -30,6 +30,7 @@ from remit.repository.writer import Writer
 _MAIL_SUFFIXES = (".eml",)
 _MAIL_MAX = 64 * 1024 * 1024  # larger messages are chunked as plain files
 _SNIFF = 4096
+_BODY_CACHE = 200_000  # attachments remembered per run (~200 bytes each)
 PROGRAM = "remit 0.1"
 
 
@@ -56,6 +57,7 @@ class Archiver:
         self.state = BackupProgress()
         self._progress = progress
         self._last_report = 0.0
+        self._bodies: dict[bytes, list[str] | dict[str, object]] = {}
 
     # --- directories ----------------------------------------------------------------------------
 
@@ -140,20 +142,35 @@ class Archiver:
             return [self.writer.add(BlobType.DATA, c).hex() for c in self.chunker.split_stream(f)]
 
     def store_message(self, data: bytes) -> list[Piece]:
-        """A mail message as MIME pieces: base64 attachments stored decoded (deduplicated)."""
+        """A mail message as MIME pieces: base64 attachments stored decoded (deduplicated).
+
+        An attachment's encoded text seen before in this run (the same file sent to many
+        mailboxes) is recognised by its hash and not decoded again.
+        """
         out: list[Piece] = []
-        for piece in mime.split_message(data):
+        for piece in mime.split_message_lazily(data):
             if isinstance(piece, mime.Raw):
                 out.extend(self.store_bytes(piece.data))
-            else:
-                out.append(
-                    {
-                        "b64": self.store_bytes(piece.decoded),
-                        "w": piece.line_length,
-                        "eol": "crlf" if piece.eol == b"\r\n" else "lf",
-                        "end": piece.final_eol,
+                continue
+            key = self.writer.blob_id(piece.text)
+            known = self._bodies.get(key)
+            if known is None:
+                body = mime.decode_body(piece.text)
+                if body is None:
+                    known = self.store_bytes(piece.text)
+                else:
+                    known = {
+                        "b64": self.store_bytes(body.decoded),
+                        "w": body.line_length,
+                        "eol": "crlf" if body.eol == b"\r\n" else "lf",
+                        "end": body.final_eol,
                     }
-                )
+                if len(self._bodies) < _BODY_CACHE:
+                    self._bodies[key] = known
+            if isinstance(known, list):
+                out.extend(known)
+            else:
+                out.append(known)
         return out
 
     def store_bytes(self, data: bytes) -> list[str]:

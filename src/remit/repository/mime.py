@@ -71,6 +71,20 @@ class Base64Body:
 Piece = Raw | Base64Body
 
 
+@dataclass(frozen=True, slots=True)
+class Base64Text:
+    """A base64 body found but not decoded yet (``split_message(..., decode=False)``): the
+    caller may recognise the text (the same attachment in another message) before paying for
+    ``decode_body``."""
+
+    text: bytes
+
+
+def decode_body(text: bytes) -> Base64Body | None:
+    """The ``Base64Body`` that re-encodes to exactly ``text``, or None (keep it raw)."""
+    return _decode_exact(text, 0, len(text))
+
+
 def split_message(data: bytes, *, min_body: int = 2048) -> list[Piece]:
     """Split a message into pieces; base64 bodies of at least ``min_body`` bytes are decoded.
 
@@ -78,16 +92,37 @@ def split_message(data: bytes, *, min_body: int = 2048) -> list[Piece]:
     no ``Raw`` piece is empty, so ``b""`` splits into ``[]`` and a message without a usable base64
     body into ``[Raw(data)]``.
     """
+    out: list[Piece] = []
+    for piece in split_message_lazily(data, min_body=min_body):
+        if isinstance(piece, Base64Text):
+            body = decode_body(piece.text)
+            if body is None:
+                if out and isinstance(out[-1], Raw):
+                    out[-1] = Raw(out[-1].data + piece.text)
+                else:
+                    out.append(Raw(piece.text))
+                continue
+            out.append(body)
+        elif out and isinstance(out[-1], Raw):
+            out[-1] = Raw(out[-1].data + piece.data)
+        else:
+            out.append(piece)
+    return out
+
+
+def split_message_lazily(data: bytes, *, min_body: int = 2048) -> list[Raw | Base64Text]:
+    """Like ``split_message`` but base64 bodies come undecoded, as ``Base64Text``: decode each
+    with ``decode_body`` (which may refuse it: then its text is raw bytes of the message)."""
     if not data:
         return []
     scanner = _Scanner(data, max(min_body, 1))
     scanner.entity(0, len(data), 0, digest=False)
-    pieces: list[Piece] = []
+    pieces: list[Raw | Base64Text] = []
     previous = 0
-    for start, end, body in scanner.bodies:
+    for start, end in scanner.bodies:
         if start > previous:
             pieces.append(Raw(data[previous:start]))
-        pieces.append(body)
+        pieces.append(Base64Text(data[start:end]))
         previous = end
     if previous < len(data):
         pieces.append(Raw(data[previous:]))
@@ -208,7 +243,7 @@ class _Scanner:
     def __init__(self, data: bytes, min_body: int) -> None:
         self.data = data
         self.min_body = min_body
-        self.bodies: list[tuple[int, int, Base64Body]] = []  # in order, never overlapping
+        self.bodies: list[tuple[int, int]] = []  # candidate bodies, in order, never overlapping
 
     def entity(self, start: int, end: int, depth: int, *, digest: bool) -> None:
         """Scan the MIME entity (headers, blank line, body) in ``data[start:end]``."""
@@ -291,7 +326,7 @@ class _Scanner:
             pos, candidate = candidate, -1
 
     def base64(self, start: int, end: int) -> None:
-        """Record ``data[start:end]`` (less trailing blank lines) if it re-encodes exactly."""
+        """Record ``data[start:end]`` (less trailing blank lines) as a candidate body."""
         data = self.data
         if end - start < self.min_body:
             return
@@ -306,9 +341,7 @@ class _Scanner:
             stop += 1
         if stop - start < self.min_body:
             return
-        body = _decode_exact(data, start, stop)
-        if body is not None:
-            self.bodies.append((start, stop, body))
+        self.bodies.append((start, stop))
 
 
 def _decode_exact(data: bytes, start: int, stop: int) -> Base64Body | None:
