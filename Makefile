@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck layers unit bench schemas format clean
+.PHONY: demo test lint typecheck layers unit bench bench-repository schemas format clean
 
 # One virtual environment with the package (editable) and the dev tools; rebuilt when
 # pyproject.toml changes.
@@ -32,9 +32,15 @@ layers: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q -n 2
 
-bench: $(STAMP)
+bench: $(STAMP) bench-repository
 	$(BIN)/python benchmarks/collect.py
 	$(BIN)/python benchmarks/assess.py
+
+# Remit's backup repository against restic and borg (installs both from Debian if absent),
+# then memory as data grows (1 GiB against 10 GiB).
+bench-repository: $(STAMP)
+	$(BIN)/python benchmarks/repository.py
+	$(BIN)/python benchmarks/repository_memory.py
 
 # The JSON Schemas of `--json` output, generated from the types in remit.cli.schemas.
 schemas: $(STAMP)
