@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from remit.errors import InvalidInput, RepositoryKeyError
+from remit.repository.crypto import KdfParams
 from remit.repository.keys import Credential, Passphrase, RawKey
 from remit.repository.repository import Repository
 from remit.repository.stores import open_store
@@ -75,7 +76,13 @@ class RepoOptions:
         location = self.location()
         credential = self.credential(confirm=True)  # before creating a folder it might not need
         store = open_store(location, create=True)
-        return Repository.init(store, credential, cache_dir=self.cache())
+        return Repository.init(store, credential, kdf=kdf_params(), cache_dir=self.cache())
+
+
+def kdf_params() -> KdfParams | None:
+    """The argon2id cost for new passphrase keys (None: the library's default). Tests replace
+    this function to keep key derivation cheap; there is deliberately no setting for it."""
+    return None
 
 
 def new_credential(password_file: Path | None, key_file: Path | None) -> Credential:

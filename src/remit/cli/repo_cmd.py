@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from remit.cli import repo_access
 from remit.cli.output import print_json, stderr, stdout
 from remit.cli.repo_access import RepoOptions, new_credential
 from remit.errors import IntegrityError, InvalidInput, PartialFailure
@@ -337,7 +338,7 @@ def check(
     """Verify the repository's structure (and with --read-data its data)."""
     repo = _opts(ctx).open()
     console = stderr()
-    say = (lambda m: console.print(m, style="dim")) if not as_json else None
+    say = (lambda m: console.print(m, style="dim")) if console.is_terminal and not as_json else None
     result = checker.check(repo, read_data=read_data, subset=subset, progress=say)
     if as_json:
         print_json(
@@ -535,7 +536,9 @@ def key_add(
 ) -> None:
     """Add a key (another passphrase or a key file) for the same data."""
     repo = _opts(ctx).open()
-    key_id = repo.add_key(new_credential(new_password_file, new_key_file))
+    key_id = repo.add_key(
+        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
+    )
     stdout().print(f"added key {key_id[:8]}")
 
 
@@ -555,7 +558,9 @@ def key_passwd(
     """Replace the key used now with a new passphrase or key file (data is not rewritten)."""
     repo = _opts(ctx).open()
     old = repo.key_id
-    new_id = repo.add_key(new_credential(new_password_file, new_key_file))
+    new_id = repo.add_key(
+        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
+    )
     repo.key_id = new_id
     repo.remove_key(old)
     stdout().print(f"replaced key {old[:8]} with {new_id[:8]}")
@@ -568,7 +573,9 @@ def key_rotate(
     """New data key for new data and one new key; every other key is removed. Old data stays
     readable with the new key; nothing is rewritten."""
     repo = _opts(ctx).open()
-    new_id, removed = repo.rotate(new_credential(new_password_file, new_key_file))
+    new_id, removed = repo.rotate(
+        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
+    )
     stdout().print(
         f"data key generation {repo.keyring.current}; new key {new_id[:8]};"
         f" removed {len(removed)} old keys"

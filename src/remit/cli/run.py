@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import functools
 import io
 import signal
 import sys
 
 import typer
+import typer.main
 from rich.markup import escape
+from typer import _click as click
 
 from remit import __version__
 from remit.cli.output import stderr
@@ -44,11 +47,18 @@ def _dump_stacks_on_sigusr1() -> None:
         faulthandler.register(signal.SIGUSR1, file=stream, all_threads=True)
 
 
+@functools.cache
+def _command(app: typer.Typer) -> click.Command:
+    """Typer turns the app into a Click command by evaluating every annotation (~0.25 s for
+    the full app); build it once per process."""
+    return typer.main.get_command(app)
+
+
 def run(app: typer.Typer, argv: list[str] | None) -> None:
     """Run ``app``; exit with the documented exit code (docs/reference/exit-codes.md)."""
     _dump_stacks_on_sigusr1()
     try:
-        code = app(args=argv, prog_name="remit", standalone_mode=False)
+        code = _command(app)(args=argv, prog_name="remit", standalone_mode=False)
     except RemitError as exc:
         stderr().print(f"[bold red]error:[/] {escape(str(exc))}")
         sys.exit(int(exc.exit_code))

@@ -129,15 +129,21 @@ def unwrap(
     doc: dict[str, Any], credential: Credential, repo_id: str, key_id: str
 ) -> Keyring | None:
     """The keyring, or None when ``credential`` does not open this key object."""
-    if isinstance(credential, Passphrase):
-        if doc["kind"] != "passphrase":
-            return None
-        kek = KdfParams.from_json(doc["kdf"]).derive(credential.value)
-    else:
-        if doc["kind"] != "raw":
-            return None
-        kek = credential.value
-    sealed = unb64(doc["keyring"])
+    try:
+        if isinstance(credential, Passphrase):
+            if doc["kind"] != "passphrase":
+                return None
+            kek = KdfParams.from_json(doc["kdf"]).derive(credential.value)
+        else:
+            if doc["kind"] != "raw":
+                return None
+            kek = credential.value
+        sealed = unb64(doc["keyring"])
+    except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        raise RepositoryError(
+            f"key object keys/{key_id} is malformed ({type(exc).__name__}: {exc}); open the"
+            " repository with another key, or restore the key object from a copy"
+        ) from None
     try:
         plain = AESGCM(kek).decrypt(sealed[:NONCE_SIZE], sealed[NONCE_SIZE:], _aad(repo_id, key_id))
     except InvalidTag:

@@ -105,11 +105,16 @@ class Repository:
             ) from None
         config = RepoConfig.parse(raw_config, store.location)
         found = False
+        broken: list[RepositoryError] = []  # a damaged key object must not hide a good one
         for info in store.list(KEYS_PREFIX):
             key_id = info.key[len(KEYS_PREFIX) :]
-            _, doc = keys.read_info(store.get(info.key), key_id)
             found = True
-            keyring = keys.unwrap(doc, credential, config.repo_id, key_id)
+            try:
+                _, doc = keys.read_info(store.get(info.key), key_id)
+                keyring = keys.unwrap(doc, credential, config.repo_id, key_id)
+            except RepositoryError as exc:
+                broken.append(exc)
+                continue
             if keyring is not None:
                 config.verify(raw_config, keyring)
                 return cls(store, config, keyring, key_id, cache_dir)
@@ -117,6 +122,8 @@ class Repository:
             raise RepositoryKeyError(
                 f"the repository at {store.location} has no keys left; it cannot be opened"
             )
+        if broken:
+            raise broken[0]
         what = "passphrase" if isinstance(credential, keys.Passphrase) else "key"
         raise RepositoryKeyError(
             f"wrong {what}: no key of the repository at {store.location} opens with it;"

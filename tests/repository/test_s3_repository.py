@@ -1,0 +1,124 @@
+"""The whole repository life cycle on S3 (a real moto server on loopback, reached through
+``open_store("s3://bucket/prefix")`` with ``REMIT_S3_ENDPOINT``), and racing conditional
+creates of one snapshot object, of which exactly one wins."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from remit.errors import ObjectExists
+from remit.repository.archiver import backup_dir
+from remit.repository.checker import check
+from remit.repository.objects import seal_object
+from remit.repository.pruner import prune
+from remit.repository.repository import Repository
+from remit.repository.restorer import restore_dir
+from remit.repository.retention import Policy
+from remit.repository.stores import Store, open_store
+from tests.repository.builders import (
+    PASSPHRASE,
+    assert_same_tree,
+    new_repo,
+    object_keys,
+    random_bytes,
+    tree_state,
+    write_file,
+)
+from tests.repository.conftest import S3Server
+
+T0 = 1_690_000_000_000_000_000
+
+
+@pytest.fixture
+def s3_location(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("REMIT_S3_ENDPOINT", s3.endpoint)
+    return f"s3://{s3.new_bucket()}/backups/contoso"
+
+
+def _open(location: str) -> Repository:
+    return Repository.open(open_store(location), PASSPHRASE)
+
+
+def test_full_cycle_on_s3(s3: S3Server, s3_location: str, tmp_path: Path) -> None:
+    repo = new_repo(open_store(s3_location, create=True))
+    source = tmp_path / "src"
+    write_file(source / "readme.txt", b"kept all along\n" * 100, mtime_ns=T0)
+    base, _ = backup_dir(repo, source)
+    write_file(source / "notes.txt", b"minutes of the meeting\n" * 500, mtime_ns=T0)
+    write_file(source / "old.bin", random_bytes(50_000, 2), mtime_ns=T0)
+    first_state = tree_state(source)
+    first, _ = backup_dir(_open(s3_location), source)
+    assert first.summary["reused_files"] == 1
+
+    (source / "old.bin").unlink()
+    write_file(source / "notes.txt", b"amended minutes\n" * 500, mtime_ns=T0 + 1)
+    write_file(source / "docs" / "contract.pdf", random_bytes(700_000, 1), mtime_ns=T0)
+    second_state = tree_state(source)
+    second, _ = backup_dir(_open(s3_location), source)
+    assert second.parent == first.id
+    assert second.summary["reused_files"] == 1
+
+    bucket, prefix = s3_location.removeprefix("s3://").split("/", 1)
+    listed = s3.client.list_objects_v2(Bucket=bucket, Prefix=prefix + "/snapshots/")
+    assert len(listed["Contents"]) == 3  # really in the bucket, under the prefix
+
+    repo = _open(s3_location)
+    restore_dir(repo, first, tmp_path / "first")
+    assert_same_tree(first_state, tmp_path / "first")
+    report = check(repo, read_data=True)
+    assert report.ok, report.errors
+    assert report.packs_read == report.packs > 0
+
+    marked = prune(repo, policy=Policy(keep_last=1), grace=timedelta(0))
+    assert {s.id for s in marked.forgotten} == {base.id, first.id}
+    assert marked.marked_packs > 0
+    swept = prune(repo, grace=timedelta(0))
+    assert swept.deleted_packs == marked.marked_packs
+    assert object_keys(repo.store, "marks/") == set()
+
+    repo = _open(s3_location)
+    assert [s.id for s in repo.snapshots()] == [second.id]
+    report = check(repo, read_data=True)
+    assert report.ok, report.errors
+    assert report.warnings == []
+    restore_dir(repo, second, tmp_path / "second")
+    assert_same_tree(second_state, tmp_path / "second")
+
+
+def _race(stores: list[Store], key: str, bodies: list[bytes]) -> list[str]:
+    """Every racer (one thread per body) creates ``key`` at once; "won" or "lost" for each."""
+    start = threading.Barrier(len(bodies))
+    outcome = [""] * len(bodies)
+
+    def race(n: int) -> None:
+        start.wait()
+        try:
+            stores[n % len(stores)].put(key, bodies[n], exclusive=True)
+            outcome[n] = "won"
+        except ObjectExists:
+            outcome[n] = "lost"
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcome
+
+
+def test_racing_creates_of_one_snapshot_object_have_one_winner(s3_location: str) -> None:
+    repo = new_repo(open_store(s3_location, create=True))
+    racers = 8
+    stores: list[Store] = [open_store(s3_location) for _ in range(4)]  # two racers each
+    for store in stores:  # connect first, so the racers meet at the server, not in set-up
+        assert store.exists("config")
+    for round_ in range(2):
+        key = f"snapshots/{round_:064x}"
+        bodies = [seal_object(repo.keyring, "snapshot", {"writer": n})[1] for n in range(racers)]
+        outcome = _race(stores, key, bodies)
+        assert sorted(outcome) == ["lost"] * (racers - 1) + ["won"]
+        assert repo.store.get(key) == bodies[outcome.index("won")]
