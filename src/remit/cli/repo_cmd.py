@@ -19,7 +19,7 @@ from remit.cli import repo_access
 from remit.cli.output import print_json, stderr, stdout
 from remit.cli.repo_access import RepoOptions, new_credential
 from remit.errors import IntegrityError, InvalidInput, PartialFailure
-from remit.repository import archiver, checker, pruner, restorer
+from remit.repository import archiver, checker, pruner, repair, restorer
 from remit.repository.retention import policy_from_options
 from remit.repository.snapshots import Snapshot
 
@@ -380,6 +380,40 @@ def check(
         raise IntegrityError(
             f"check found {len(result.errors)} errors and {len(result.damaged_items)} damaged"
             " items; undamaged items still restore"
+        )
+
+
+@app.command("repair")
+def repair_index(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Rebuild lost or damaged index entries from the packs' own headers."""
+    report = repair.repair(_opts(ctx).open(), dry_run=dry_run)
+    if as_json:
+        print_json(
+            {
+                "dry_run": dry_run,
+                "indexed_packs": report.indexed_packs,
+                "indexed_blobs": report.indexed_blobs,
+                "removed_indexes": report.removed_indexes,
+                "damaged_packs": report.damaged_packs,
+                "new_index": report.new_index,
+            }
+        )
+    else:
+        would = "would " if dry_run else ""
+        stdout().print(
+            f"{would}index {report.indexed_packs} packs ({report.indexed_blobs} blobs)"
+            f" and {would}replace {len(report.removed_indexes)} damaged indexes"
+        )
+        for pack_id in report.damaged_packs:
+            stderr().print(f"[red]damaged pack[/] {pack_id}: its header cannot be read")
+    if report.damaged_packs:
+        raise IntegrityError(
+            f"{len(report.damaged_packs)} packs have damaged headers and were left out;"
+            " the data in them is lost unless another copy exists"
         )
 
 

@@ -19,7 +19,7 @@ from remit.repository.crypto import content_id
 from remit.repository.format import DATA_PREFIX, INDEX_PREFIX, BlobType, pack_id_of, pack_key
 from remit.repository.index import MasterIndex, PackRecord, parse_index
 from remit.repository.objects import open_object
-from remit.repository.packs import PREFIX_SIZE, TAIL_SIZE, header_length, read_header
+from remit.repository.repair import read_pack_record
 from remit.repository.repository import Repository
 from remit.repository.trees import decode_tree
 
@@ -115,13 +115,7 @@ class Checker:
                 self._lose(record, "its pack is missing")
                 continue
             try:
-                key = pack_key(pack_id)
-                length = header_length(
-                    self.repo.store.get_range(key, size - TAIL_SIZE, TAIL_SIZE), pack_id
-                )
-                prefix = self.repo.store.get_range(key, 0, PREFIX_SIZE)
-                sealed = self.repo.store.get_range(key, size - TAIL_SIZE - length, length)
-                entries = read_header(self.repo.keyring, prefix, sealed, pack_id)
+                entries = read_pack_record(self.repo, pack_id, size).entries
             except RemitError as exc:
                 self.report.errors.append(f"pack {pack_id}: {exc}")
                 self._lose(record, f"pack {pack_id[:12]} is damaged")

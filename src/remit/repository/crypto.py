@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from remit.errors import IntegrityError, RepositoryError
-from remit.repository.format import NONCE_SIZE
+from remit.repository.format import NONCE_SIZE, TAG_SIZE
 
 KEY_SIZE = 32
 
@@ -132,6 +132,10 @@ def seal(cipher: AESGCM, plaintext: bytes | memoryview, aad: bytes) -> bytes:
 
 def unseal(cipher: AESGCM, sealed: bytes | memoryview, aad: bytes, what: str) -> bytes:
     view = memoryview(sealed)
+    if len(view) < NONCE_SIZE + TAG_SIZE:  # AESGCM would raise a bare ValueError
+        raise IntegrityError(
+            f"{what} is truncated ({len(view)} bytes): it was damaged; run `remit repo check`"
+        )
     try:
         return cipher.decrypt(view[:NONCE_SIZE], view[NONCE_SIZE:], aad)
     except InvalidTag:

@@ -139,7 +139,9 @@ def unwrap(
                 return None
             kek = credential.value
         sealed = unb64(doc["keyring"])
-    except (KeyError, TypeError, ValueError) as exc:  # binascii.Error is a ValueError
+        if len(sealed) < NONCE_SIZE + 16:
+            raise ValueError("the wrapped keyring is truncated")
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # binascii.Error too
         raise RepositoryError(
             f"key object keys/{key_id} is malformed ({type(exc).__name__}: {exc}); open the"
             " repository with another key, or restore the key object from a copy"

@@ -59,6 +59,7 @@ class Repository:
         self.key_id = key_id
         self.cache_dir = cache_dir / config.repo_id if cache_dir else None
         self._index: MasterIndex | None = None
+        self.damaged_indexes: list[str] = []
 
     # --- creating and opening ---------------------------------------------------------------
 
@@ -206,16 +207,26 @@ class Repository:
     def _load_index(self) -> MasterIndex:
         ids = self.index_ids()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            docs = list(pool.map(self.read_index, ids))
-        superseded = {s for _, sup in docs for s in sup}
+            results = list(pool.map(self._try_read_index, ids))
+        docs = {i: r for i, r in zip(ids, results, strict=True) if r is not None}
+        self.damaged_indexes = [i for i, r in zip(ids, results, strict=True) if r is None]
+        superseded = {s for _, sup in docs.values() for s in sup}
         master = MasterIndex()
-        for index_id, (packs, _) in zip(ids, docs, strict=True):
+        for index_id, (packs, _) in docs.items():
             if index_id in superseded:
                 continue
             for record in packs:
                 master.add_pack(record, index_id)
         self._prune_cache(set(ids))
         return master
+
+    def _try_read_index(self, index_id: str) -> tuple[list[PackRecord], list[str]] | None:
+        """A damaged index costs only the blobs it lists (``check`` reports it, ``repair``
+        rebuilds it from the packs' own headers); it must not make every blob unreadable."""
+        try:
+            return self.read_index(index_id)
+        except IntegrityError:
+            return None
 
     def _cached_index_bytes(self, index_id: str) -> bytes:
         if self.cache_dir is not None:

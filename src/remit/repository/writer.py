@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections import deque
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -31,12 +31,15 @@ from remit.repository.packs import PackBuilder
 from remit.repository.repository import Repository
 from remit.repository.snapshots import Snapshot
 
-_MAX_ENCODING = 4  # blobs being compressed and sealed at once (bounds memory)
-_MAX_UPLOADING = 1  # finished packs being uploaded at once
+_IN_FLIGHT = 24 * 1024 * 1024  # raw bytes handed to the encoders and not yet in a pack
 _INDEX_EVERY = 32  # packs per index object, so an interrupted backup's work is reusable
 
 
 class Writer:
+    """Blobs go from the caller's thread to encoder threads, which compress, seal, append to
+    the open pack of their type and upload it when full. The caller only waits when the
+    encoders are more than ``_IN_FLIGHT`` bytes behind, so memory stays bounded."""
+
     def __init__(self, repo: Repository, *, threads: int = 2) -> None:
         self.repo = repo
         self.keyring = repo.keyring
@@ -47,9 +50,10 @@ class Writer:
         self._session_blobs: set[bytes] = set()
         self._cipher = self.keyring.cipher(self.keyring.current)
         self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="encode")
-        self._uploaders = ThreadPoolExecutor(max_workers=_MAX_UPLOADING, thread_name_prefix="pack")
-        self._encoding: deque[Future[tuple[BlobType, bytes, bytes, int]]] = deque()
-        self._uploading: deque[Future[PackRecord]] = deque()
+        self._futures: set[Future[None]] = set()
+        self._lock = threading.Lock()  # builders, counters and the list of finished packs
+        self._room = threading.Condition()
+        self._in_flight = 0
         self._builders = {t: PackBuilder(self.keyring, t) for t in BlobType}
         self._done_packs: list[PackRecord] = []
         self.index_ids: list[str] = []
@@ -83,56 +87,77 @@ class Writer:
         self._session_blobs.add(blob_id)
         self.new_blobs += 1
         self.new_bytes += len(data)
-        self._encoding.append(self._encoders.submit(self._encode, blob_type, blob_id, data))
-        while len(self._encoding) > _MAX_ENCODING:
-            self._take_encoded()
+        self._reserve(len(data))
+        future = self._encoders.submit(self._encode, blob_type, blob_id, data)
+        self._futures.add(future)
+        future.add_done_callback(self._finished)
         return blob_id
 
-    def _encode(
-        self, blob_type: BlobType, blob_id: bytes, data: bytes
-    ) -> tuple[BlobType, bytes, bytes, int]:
-        return blob_type, blob_id, blobs.encode(self._cipher, blob_type, blob_id, data), len(data)
+    def _reserve(self, size: int) -> None:
+        with self._room:
+            while self._in_flight and self._in_flight + size > _IN_FLIGHT:
+                self._room.wait()
+            self._in_flight += size
+        self._raise_failures()
 
-    def _take_encoded(self) -> None:
-        blob_type, blob_id, sealed, raw_length = self._encoding.popleft().result()
-        builder = self._builders[blob_type]
-        builder.add(blob_id, sealed, raw_length)
-        self.stored_bytes += len(sealed)
-        if builder.size >= self.repo.config.pack_size:
-            self._ship(blob_type)
+    def _finished(self, future: Future[None]) -> None:
+        if future.exception() is None:
+            self._futures.discard(future)  # failed ones stay, so the caller sees the error
 
-    def _ship(self, blob_type: BlobType) -> None:
-        builder = self._builders[blob_type]
-        self._builders[blob_type] = PackBuilder(self.keyring, blob_type)
-        self._uploading.append(self._uploaders.submit(self._upload, builder))
-        while len(self._uploading) > _MAX_UPLOADING:
-            self._done_packs.append(self._uploading.popleft().result())
-        if len(self._done_packs) >= _INDEX_EVERY:
-            self._write_index()
+    def _raise_failures(self) -> None:
+        for future in list(self._futures):
+            if future.done() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
 
-    def _upload(self, builder: PackBuilder) -> PackRecord:
+    def _encode(self, blob_type: BlobType, blob_id: bytes, data: bytes) -> None:
+        try:
+            sealed = blobs.encode(self._cipher, blob_type, blob_id, data)
+            full = None
+            with self._lock:
+                builder = self._builders[blob_type]
+                builder.add(blob_id, sealed, len(data))
+                self.stored_bytes += len(sealed)
+                if builder.size >= self.repo.config.pack_size:
+                    full = builder
+                    self._builders[blob_type] = PackBuilder(self.keyring, blob_type)
+            if full is not None:
+                self._upload(full)
+        finally:
+            with self._room:
+                self._in_flight -= len(data)
+                self._room.notify_all()
+
+    def _upload(self, builder: PackBuilder) -> None:
         pack_id, raw = builder.finish()
         self.repo.store.put(pack_key(pack_id), raw)
-        return PackRecord(pack_id, builder.generation, builder.entries)
+        with self._lock:
+            self._done_packs.append(PackRecord(pack_id, builder.generation, builder.entries))
+            if len(self._done_packs) < _INDEX_EVERY:
+                return
+            packs, self._done_packs = self._done_packs, []
+        self._write_index(packs)
 
-    def _write_index(self) -> None:
-        if self._done_packs:
-            doc = index_document(self._done_packs)
-            self.index_ids.append(self.repo.write_object("index", INDEX_PREFIX, doc))
-            self._done_packs = []
+    def _write_index(self, packs: list[PackRecord]) -> None:
+        if packs:
+            index_id = self.repo.write_object("index", INDEX_PREFIX, index_document(packs))
+            with self._lock:
+                self.index_ids.append(index_id)
 
     # --- finishing ------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Make every blob added so far durable and indexed."""
-        while self._encoding:
-            self._take_encoded()
-        for blob_type, builder in list(self._builders.items()):
-            if len(builder):
-                self._ship(blob_type)
-        while self._uploading:
-            self._done_packs.append(self._uploading.popleft().result())
-        self._write_index()
+        for future in list(self._futures):
+            future.result()  # raises the first failure
+        self._futures.clear()
+        with self._lock:
+            partial = [b for b in self._builders.values() if len(b)]
+            self._builders = {t: PackBuilder(self.keyring, t) for t in BlobType}
+        for builder in partial:
+            self._upload(builder)
+        with self._lock:
+            packs, self._done_packs = self._done_packs, []
+        self._write_index(packs)
 
     def commit(self, snapshot_doc: dict[str, Any]) -> Snapshot:
         """Flush, then make the snapshot visible (the last write), then end the session."""
@@ -143,10 +168,9 @@ class Writer:
 
     def close(self) -> None:
         """End the session without a snapshot (work already durable stays reusable)."""
-        for future in self._encoding:
+        for future in self._futures:
             future.cancel()
         self._encoders.shutdown(wait=True)
-        self._uploaders.shutdown(wait=True)
         self.repo.store.delete(SESSIONS_PREFIX + self.session_id)
         self.repo.index(reload=True)
 
