@@ -79,7 +79,10 @@ class Checker:
         self._check_packs(index)
         if read_data or subset:
             self._read_data(index, select)
-        self._check_snapshots(index)
+        try:
+            self._check_snapshots(index)
+        finally:
+            self.repo._index = None  # later reads load the index afresh
         return self.report
 
     def _check_indexes(self) -> MasterIndex:

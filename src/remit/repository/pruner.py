@@ -11,6 +11,8 @@ can run while backups run, and a crash at any point leaves a readable repository
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -35,6 +37,7 @@ from remit.repository.trees import decode_tree
 
 DEFAULT_GRACE = timedelta(hours=24)
 SESSION_MAX_AGE = timedelta(days=7)  # a writer session older than this is taken as crashed
+CLOCK_SKEW = timedelta(hours=1)  # writers' and prune's clocks may differ by this much
 
 Say = Callable[[str], None]
 
@@ -101,9 +104,10 @@ class Pruner:
         self._say = say or (lambda _m: None)
 
     def run(self, *, dry_run: bool) -> PruneReport:
+        index = self.repo.index(reload=True)
+        refuse_if_damaged(self.repo)
         marks = self._marks()
         sessions = self._sessions(dry_run)
-        index = self.repo.index(reload=True)
         stored = {pack_id_of(i.key): i.size for i in self.repo.store.list(DATA_PREFIX)}
         used = used_blobs(self.repo, self.repo.snapshots())
         for mark_id, doc in marks.items():
@@ -154,7 +158,7 @@ class Pruner:
             except RemitError:
                 continue  # finished between list and get
             started = datetime.fromisoformat(doc["started"])
-            if self.now - started > SESSION_MAX_AGE:
+            if self.now - started > SESSION_MAX_AGE or _crashed_here(doc):
                 self.report.stale_sessions += 1
                 if not dry_run:
                     self.repo.store.delete(info.key)
@@ -178,7 +182,7 @@ class Pruner:
                 f"mark {mark_id[:8]}: grace period ends in {_human(left)}"
             )
             return
-        if any(started <= marked_at for started in sessions):
+        if any(started <= marked_at + CLOCK_SKEW for started in sessions):
             self.report.waiting_marks.append(
                 f"mark {mark_id[:8]}: a backup that started before it is still running"
             )
@@ -216,6 +220,18 @@ class Pruner:
             self.repo.store.delete(INDEX_PREFIX + index_id)
 
 
+def refuse_if_damaged(repo: Repository) -> None:
+    """Prune decides what is unused; with a damaged index or snapshot it cannot know."""
+    repo.snapshots()
+    damaged = repo.damaged_indexes + repo.damaged_snapshots
+    if damaged:
+        raise IntegrityError(
+            f"prune stopped: {len(damaged)} index or snapshot objects are damaged, so what is"
+            " still needed cannot be known; run `remit repo check` (and `remit repo repair` for"
+            " indexes) — nothing was deleted"
+        )
+
+
 def prune(
     repo: Repository,
     *,
@@ -228,11 +244,26 @@ def prune(
     now = now or datetime.now(UTC)
     decisions: list[Decision] = []
     gone: list[Snapshot] = []
+    repo.index(reload=True)
+    refuse_if_damaged(repo)
     if policy is not None:
         decisions, gone = forget(repo, policy, now=now, dry_run=dry_run)
     report = Pruner(repo, now=now, grace=grace, say=say).run(dry_run=dry_run)
     report.decisions, report.forgotten = decisions, gone
     return report
+
+
+def _crashed_here(session: dict[str, Any]) -> bool:
+    """A session of this host whose process is gone (killed, crashed, machine restarted)."""
+    if session.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(int(session.get("pid", 0)), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, ValueError, OverflowError):
+        return False
+    return False
 
 
 def _human(delta: timedelta) -> str:

@@ -60,6 +60,7 @@ class Repository:
         self.cache_dir = cache_dir / config.repo_id if cache_dir else None
         self._index: MasterIndex | None = None
         self.damaged_indexes: list[str] = []
+        self.damaged_snapshots: list[str] = []
 
     # --- creating and opening ---------------------------------------------------------------
 
@@ -282,12 +283,21 @@ class Repository:
     def snapshots(self, *, resource: str | None = None) -> list[Snapshot]:
         """Every snapshot (oldest first), with legal holds filled in."""
         holds = self.holds()
+        ids = self.snapshot_ids()
         with ThreadPoolExecutor(max_workers=8) as pool:
-            found = list(pool.map(self.load_snapshot_by_id, self.snapshot_ids()))
-        found = [replace(s, hold=holds.get(s.id)) for s in found]
+            loaded = list(pool.map(self._try_load_snapshot, ids))
+        self.damaged_snapshots = [i for i, s in zip(ids, loaded, strict=True) if s is None]
+        found = [replace(s, hold=holds.get(s.id)) for s in loaded if s is not None]
         if resource is not None:
             found = [s for s in found if s.resource == resource]
         return sorted(found, key=lambda s: (s.time, s.id))
+
+    def _try_load_snapshot(self, snapshot_id: str) -> Snapshot | None:
+        """A damaged snapshot is left out of listings (``check`` names it); the rest stay usable."""
+        try:
+            return self.load_snapshot_by_id(snapshot_id)
+        except IntegrityError:
+            return None
 
     def find_snapshot(self, ref: str, *, resource: str | None = None) -> Snapshot:
         """``latest`` (optionally of one resource) or a unique id prefix."""

@@ -44,6 +44,17 @@ class Writer:
         self.repo = repo
         self.keyring = repo.keyring
         self.started = datetime.now(UTC)
+        # The session object first, then the marks: a prune that marks after this point sees
+        # the session and will not sweep until it ends (see pruner).
+        self.session_id = repo.write_object(
+            "session",
+            SESSIONS_PREFIX,
+            {
+                "started": self.started.isoformat(),
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+            },
+        )
         marked = marked_packs(repo)
         base = repo.index()
         self._known: MasterIndex = base.without_packs(marked) if marked else base
@@ -60,15 +71,6 @@ class Writer:
         self.new_blobs = 0
         self.new_bytes = 0  # raw bytes of blobs this session added
         self.stored_bytes = 0  # bytes written to packs
-        self.session_id = repo.write_object(
-            "session",
-            SESSIONS_PREFIX,
-            {
-                "started": self.started.isoformat(),
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
-            },
-        )
 
     # --- adding blobs ---------------------------------------------------------------------------
 
