@@ -14,7 +14,7 @@ import zstandard
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from remit.errors import IntegrityError
-from remit.repository.crypto import Keyring, seal, unseal
+from remit.repository.crypto import Keyring, seal_parts, unseal
 from remit.repository.format import BlobType
 
 STORED = b"\x00"
@@ -49,7 +49,7 @@ def aad(blob_type: BlobType, blob_id: bytes, flag: bytes) -> bytes:
     return bytes((blob_type,)) + blob_id + flag
 
 
-def compress(data: bytes) -> tuple[bytes, bytes]:
+def compress(data: bytes | memoryview) -> tuple[bytes, bytes | memoryview]:
     """``(flag, payload)``: zstd unless the data does not compress (media, archives, ciphertext).
 
     Large blobs are sampled first, so incompressible data costs one 64 KiB trial, not a full pass.
@@ -66,9 +66,13 @@ def compress(data: bytes) -> tuple[bytes, bytes]:
     return ZSTD, packed
 
 
-def encode(cipher: AESGCM, blob_type: BlobType, blob_id: bytes, data: bytes) -> bytes:
+def encode(
+    cipher: AESGCM, blob_type: BlobType, blob_id: bytes, data: bytes | memoryview
+) -> list[bytes]:
+    """The stored form as its parts (flag, nonce, ciphertext): joined, they are the blob."""
     flag, payload = compress(data)
-    return flag + seal(cipher, payload, aad(blob_type, blob_id, flag))
+    nonce, sealed = seal_parts(cipher, payload, aad(blob_type, blob_id, flag))
+    return [flag, nonce, sealed]
 
 
 def decode(

@@ -9,6 +9,8 @@ import pyfastcdc
 
 from remit.repository.config import RepoConfig
 
+_BLOCK = 8 * 1024 * 1024  # read size: several chunks, so a cut is rarely at a block's end
+
 
 class Chunker:
     def __init__(self, config: RepoConfig, seed: int) -> None:
@@ -27,7 +29,20 @@ class Chunker:
         for chunk in self._cdc.cut_buf(data):
             yield bytes(chunk.data)
 
-    def split_stream(self, stream: BinaryIO) -> Iterator[bytes]:
-        """Chunks of a file read as it goes: memory stays at a few chunks whatever the size."""
-        for chunk in self._cdc.cut_stream(stream):
-            yield bytes(chunk.data)
+    def split_stream(self, stream: BinaryIO) -> Iterator[memoryview]:
+        """Chunks of a file read as it goes, in blocks of ``_BLOCK`` bytes: memory stays at a
+        few blocks whatever the size. Chunks are views into the block (no copy); a view keeps
+        its block alive for as long as it is used."""
+        carry = b""
+        while True:
+            block = stream.read(_BLOCK)
+            data = carry + block if carry else block
+            if not block:
+                if data:
+                    yield from (c.data for c in self._cdc.cut_buf(data))
+                return
+            chunks = list(self._cdc.cut_buf(data))
+            for chunk in chunks[:-1]:  # the last one may continue in the next block
+                yield chunk.data
+            last = chunks[-1]
+            carry = bytes(last.data)

@@ -126,8 +126,14 @@ class Keyring:
 
 def seal(cipher: AESGCM, plaintext: bytes | memoryview, aad: bytes) -> bytes:
     """nonce || AES-256-GCM(plaintext) with ``aad`` authenticated alongside."""
+    nonce, sealed = seal_parts(cipher, plaintext, aad)
+    return nonce + sealed
+
+
+def seal_parts(cipher: AESGCM, plaintext: bytes | memoryview, aad: bytes) -> tuple[bytes, bytes]:
+    """``seal`` as (nonce, ciphertext and tag), so large blobs are not copied to prepend."""
     nonce = os.urandom(NONCE_SIZE)
-    return nonce + cipher.encrypt(nonce, plaintext, aad)
+    return nonce, cipher.encrypt(nonce, plaintext, aad)
 
 
 def unseal(cipher: AESGCM, sealed: bytes | memoryview, aad: bytes, what: str) -> bytes:

@@ -10,7 +10,8 @@ exactly the bytes it came from, so ``b"".join(join_pieces(split_message(x))) == 
 input, well formed or not. Malformed input is never an error: it simply stays ``Raw``.
 
 Nothing here uses ``email.parser``: it does not preserve bytes, and a scanner over boundaries with
-``bytes.find`` is faster. Base64 work is done by ``binascii`` over whole bodies, never per line.
+``bytes.find`` is faster. Base64 work is done over whole bodies, never per line, by pybase64
+(SIMD, ~30x the standard library's ``binascii``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import binascii
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+import pybase64
 
 from remit.errors import RepositoryError
 
@@ -184,14 +187,14 @@ def _encode_blocks(body: Base64Body) -> Iterator[bytes]:
             yield eol
         return
     if length == 0:
-        yield binascii.b2a_base64(decoded, newline=False)
+        yield pybase64.b64encode(decoded)
         if body.final_eol:
             yield eol
         return
     view = memoryview(decoded)
     step = 3 * length * _BLOCK_LINES  # decodes to 4 * _BLOCK_LINES full lines
     for offset in range(0, len(decoded), step):
-        text = binascii.b2a_base64(view[offset : offset + step], newline=False)
+        text = pybase64.b64encode(view[offset : offset + step])
         lines = [text[i : i + length] for i in range(0, len(text), length)]
         if body.final_eol or offset + step < len(decoded):
             lines.append(b"")  # join() then ends the block with eol
@@ -381,9 +384,9 @@ def _decode_exact(data: bytes, start: int, stop: int) -> Base64Body | None:
     if len(stripped) != chars:
         return None  # a CR inside a line
     try:
-        decoded = binascii.a2b_base64(stripped, strict_mode=True)
-    except binascii.Error:
+        decoded = pybase64.b64decode(stripped, validate=True)
+    except (binascii.Error, ValueError):
         return None
-    if binascii.b2a_base64(decoded, newline=False) != stripped:
+    if pybase64.b64encode(decoded) != stripped:
         return None  # e.g. non-zero bits after the last character
     return Base64Body(decoded, length, eol, final_eol)

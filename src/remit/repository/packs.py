@@ -11,6 +11,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+import blake3
+
 from remit.errors import IntegrityError
 from remit.repository.crypto import Keyring, content_id, seal, unseal
 from remit.repository.format import PACK_MAGIC, PACK_TRAILER_MAGIC, BlobType
@@ -38,31 +40,32 @@ class PackBuilder:
         self.blob_type = blob_type
         self.generation = keyring.current
         self._prefix = _PREFIX.pack(PACK_MAGIC, self.generation)
-        self._buf = bytearray(self._prefix)
+        self._parts: list[bytes] = [self._prefix]
+        self.size = len(self._prefix)
         self.entries: list[PackEntry] = []
 
-    @property
-    def size(self) -> int:
-        return len(self._buf)
-
-    def add(self, blob_id: bytes, sealed: bytes, raw_length: int) -> None:
-        self.entries.append(PackEntry(self.blob_type, blob_id, self.size, len(sealed), raw_length))
-        self._buf += sealed
+    def add(self, blob_id: bytes, parts: list[bytes], raw_length: int) -> None:
+        """Append one sealed blob, given as the parts ``blobs.encode`` made (not copied)."""
+        length = sum(len(p) for p in parts)
+        self.entries.append(PackEntry(self.blob_type, blob_id, self.size, length, raw_length))
+        self._parts.extend(parts)
+        self.size += length
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def finish(self) -> tuple[str, bytearray]:
-        """The pack's id and bytes."""
+    def finish(self) -> tuple[str, list[bytes]]:
+        """The pack's id and its bytes as parts in order (written out without joining)."""
         header = b"".join(
             _ENTRY.pack(e.blob_type, e.blob_id, e.offset, e.length, e.raw_length)
             for e in self.entries
         )
         sealed = seal(self.keyring.cipher(self.generation), header, self._prefix)
-        self._buf += sealed
-        self._buf += _TAIL.pack(len(sealed), PACK_TRAILER_MAGIC)
-        raw, self._buf = self._buf, bytearray()
-        return content_id(raw), raw  # a bytearray: no copy of the whole pack
+        parts, self._parts = [*self._parts, sealed, _TAIL.pack(len(sealed), PACK_TRAILER_MAGIC)], []
+        hasher = blake3.blake3()
+        for part in parts:
+            hasher.update(part)
+        return hasher.hexdigest(), parts
 
 
 def pack_generation(head: bytes, name: str) -> int:

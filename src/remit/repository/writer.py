@@ -62,6 +62,9 @@ class Writer:
         self._cipher = self.keyring.cipher(self.keyring.current)
         self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="encode")
         self._futures: set[Future[None]] = set()
+        self._failure: BaseException | None = (
+            None  # the first encoder failure, raised to the caller
+        )
         self._lock = threading.Lock()  # builders, counters and the list of finished packs
         self._room = threading.Condition()
         self._in_flight = 0
@@ -80,15 +83,18 @@ class Writer:
     def has(self, blob_id: bytes) -> bool:
         return blob_id in self._session_blobs or blob_id in self._known
 
-    def add(self, blob_type: BlobType, data: bytes, blob_id: bytes | None = None) -> bytes:
+    def add(
+        self, blob_type: BlobType, data: bytes | memoryview, blob_id: bytes | None = None
+    ) -> bytes:
         """Store ``data`` unless the repository has it already; returns its id."""
         if blob_id is None:
             blob_id = self.keyring.blob_id(data)
-        if self.has(blob_id):
-            return blob_id
-        self._session_blobs.add(blob_id)
-        self.new_blobs += 1
-        self.new_bytes += len(data)
+        with self._lock:
+            if self.has(blob_id):
+                return blob_id
+            self._session_blobs.add(blob_id)
+            self.new_blobs += 1
+            self.new_bytes += len(data)
         self._reserve(len(data))
         future = self._encoders.submit(self._encode, blob_type, blob_id, data)
         self._futures.add(future)
@@ -103,22 +109,22 @@ class Writer:
         self._raise_failures()
 
     def _finished(self, future: Future[None]) -> None:
-        if future.exception() is None:
-            self._futures.discard(future)  # failed ones stay, so the caller sees the error
+        self._futures.discard(future)
+        if not future.cancelled() and future.exception() is not None and self._failure is None:
+            self._failure = future.exception()
 
     def _raise_failures(self) -> None:
-        for future in list(self._futures):
-            if future.done() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+        if self._failure is not None:
+            raise self._failure
 
-    def _encode(self, blob_type: BlobType, blob_id: bytes, data: bytes) -> None:
+    def _encode(self, blob_type: BlobType, blob_id: bytes, data: bytes | memoryview) -> None:
         try:
-            sealed = blobs.encode(self._cipher, blob_type, blob_id, data)
+            parts = blobs.encode(self._cipher, blob_type, blob_id, data)
             full = None
             with self._lock:
                 builder = self._builders[blob_type]
-                builder.add(blob_id, sealed, len(data))
-                self.stored_bytes += len(sealed)
+                builder.add(blob_id, parts, len(data))
+                self.stored_bytes += sum(len(p) for p in parts)
                 if builder.size >= self.repo.config.pack_size:
                     full = builder
                     self._builders[blob_type] = PackBuilder(self.keyring, blob_type)
@@ -152,6 +158,7 @@ class Writer:
         for future in list(self._futures):
             future.result()  # raises the first failure
         self._futures.clear()
+        self._raise_failures()
         with self._lock:
             partial = [b for b in self._builders.values() if len(b)]
             self._builders = {t: PackBuilder(self.keyring, t) for t in BlobType}

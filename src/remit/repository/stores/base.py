@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
+
+Payload: TypeAlias = bytes | bytearray | list[bytes]
+"""What ``put`` takes: the object's bytes, or its parts in order (a pack is written from its
+sealed blobs without first copying them into one buffer)."""
+
+
+def payload_parts(data: Payload) -> list[bytes] | list[bytes | bytearray]:
+    return data if isinstance(data, list) else [data]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +37,7 @@ class Store(Protocol):
         """Where the store is, for messages: a path or an ``s3://bucket/prefix`` URL."""
         ...
 
-    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
         """Store ``data`` under ``key`` atomically: readers see all of it or nothing.
 
         With ``exclusive=True`` the write is a conditional create: if ``key`` exists already,

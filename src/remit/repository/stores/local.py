@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from remit.errors import ObjectExists, ObjectMissing, StorageError
-from remit.repository.stores.base import ObjectInfo
+from remit.repository.stores.base import ObjectInfo, Payload, payload_parts
 from remit.repository.stores.keys import TEMP_PREFIX, check_key, check_prefix
 
 Opener = Callable[[int], BinaryIO]
@@ -50,7 +50,7 @@ class LocalStore:
 
     # --- writing -------------------------------------------------------------------------
 
-    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
         path = self._path(key)
         try:
             self._make_parents(path.parent)
@@ -65,7 +65,8 @@ class LocalStore:
                 os.close(fd)
                 raise
             with file:
-                file.write(data)
+                for part in payload_parts(data):
+                    file.write(part)
                 file.flush()
                 os.fsync(file.fileno())
             if exclusive:

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, TypeVar
 
 from remit.errors import ObjectExists, ObjectMissing, StorageError
-from remit.repository.stores.base import ObjectInfo
+from remit.repository.stores.base import ObjectInfo, Payload
 from remit.repository.stores.keys import check_key, check_prefix
 
 T = TypeVar("T")
@@ -97,8 +97,9 @@ class S3Store:
 
     # --- writing -------------------------------------------------------------------------
 
-    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
-        args: dict[str, Any] = {"Bucket": self._bucket, "Key": self._name(key), "Body": data}
+    def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
+        body = b"".join(data) if isinstance(data, list) else data
+        args: dict[str, Any] = {"Bucket": self._bucket, "Key": self._name(key), "Body": body}
         if exclusive:
             args["IfNoneMatch"] = "*"
         if self._object_lock is not None:
