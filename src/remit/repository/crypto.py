@@ -76,6 +76,7 @@ class Keyring:
     id_key: bytes
     chunker_seed: int
     data_keys: dict[int, bytes] = field(default_factory=dict)
+    _ciphers: dict[int, AESGCM] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def generate(cls) -> Keyring:
@@ -95,8 +96,12 @@ class Keyring:
         return generation
 
     def cipher(self, generation: int) -> AESGCM:
+        cipher = self._ciphers.get(generation)
+        if cipher is not None:
+            return cipher
         try:
-            return AESGCM(self.data_keys[generation])
+            cipher = self._ciphers[generation] = AESGCM(self.data_keys[generation])
+            return cipher
         except KeyError:
             raise IntegrityError(
                 f"data sealed with key generation {generation}, which this keyring does not hold;"

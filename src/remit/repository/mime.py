@@ -17,7 +17,9 @@ Nothing here uses ``email.parser``: it does not preserve bytes, and a scanner ov
 from __future__ import annotations
 
 import binascii
+import functools
 import re
+import struct
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -179,6 +181,11 @@ def looks_like_message(head: bytes) -> bool:
 # --- encoding -------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
+def _line_splitter(length: int, count: int) -> struct.Struct:
+    return struct.Struct(f"{length}s" * count)
+
+
 def _encode_blocks(body: Base64Body) -> Iterator[bytes]:
     """Yield the encoded text of ``body`` in blocks of whole lines."""
     decoded, length, eol = body.decoded, body.line_length, body.eol
@@ -195,7 +202,10 @@ def _encode_blocks(body: Base64Body) -> Iterator[bytes]:
     step = 3 * length * _BLOCK_LINES  # decodes to 4 * _BLOCK_LINES full lines
     for offset in range(0, len(decoded), step):
         text = pybase64.b64encode(view[offset : offset + step])
-        lines = [text[i : i + length] for i in range(0, len(text), length)]
+        full, rest = divmod(len(text), length)
+        lines = list(_line_splitter(length, full).unpack_from(text))  # in C, not a Python loop
+        if rest:
+            lines.append(text[full * length :])
         if body.final_eol or offset + step < len(decoded):
             lines.append(b"")  # join() then ends the block with eol
         yield eol.join(lines)

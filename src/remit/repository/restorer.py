@@ -38,7 +38,7 @@ ProgressCallback = Callable[[RestoreReport], None]
 
 class Restorer:
     def __init__(
-        self, repo: Repository, *, threads: int = 4, progress: ProgressCallback | None = None
+        self, repo: Repository, *, threads: int = 3, progress: ProgressCallback | None = None
     ) -> None:
         self.repo = repo
         self.report = RestoreReport()
