@@ -9,7 +9,7 @@ import pyfastcdc
 
 from remit.repository.config import RepoConfig
 
-_BLOCK = 8 * 1024 * 1024  # read size: several chunks, so a cut is rarely at a block's end
+_BLOCK = 4 * 1024 * 1024  # read size: a few chunks; a cut at a block's end carries over
 
 
 class Chunker:

@@ -31,7 +31,7 @@ from remit.repository.packs import PackBuilder
 from remit.repository.repository import Repository
 from remit.repository.snapshots import Snapshot
 
-_IN_FLIGHT = 24 * 1024 * 1024  # raw bytes handed to the encoders and not yet in a pack
+_IN_FLIGHT = 8 * 1024 * 1024  # raw bytes handed to the encoders and not yet in a pack
 _INDEX_EVERY = 32  # packs per index object, so an interrupted backup's work is reusable
 
 

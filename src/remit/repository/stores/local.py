@@ -31,6 +31,7 @@ Opener = Callable[[int], BinaryIO]
 
 _IMMUTABLE_PREFIX = "data/"  # packs: content-named, never rewritten
 _OPEN_PER_THREAD = 8
+_MAIN = threading.main_thread()
 _NO_HARD_LINKS = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP})
 
 
@@ -151,7 +152,7 @@ class LocalStore:
     def get_range(self, key: str, offset: int, length: int) -> bytes:
         if offset < 0 or length < 0:
             raise ValueError(f"invalid range offset={offset} length={length}")
-        if key.startswith(_IMMUTABLE_PREFIX):
+        if key.startswith(_IMMUTABLE_PREFIX) and threading.current_thread() is not _MAIN:
             try:
                 return self._pread(key, offset, length)
             except OSError:
@@ -167,8 +168,10 @@ class LocalStore:
             raise self._error(exc, path, writing=False) from exc
 
     def _pread(self, key: str, offset: int, length: int) -> bytes:
-        """Ranged reads of packs keep a few files open per thread (a restore reads many blobs
-        from each pack); packs never change once written, so a cached handle is never stale."""
+        """Ranged reads of packs keep a few files open per worker thread (a restore reads many
+        blobs from each pack); packs never change once written, so a handle is never stale.
+        The handles close when the thread ends (a restore's pool ends with the restore); the
+        main thread, which lives as long as the process, keeps none."""
         handles: OrderedDict[str, io.FileIO] | None = getattr(self._local, "handles", None)
         if handles is None:
             handles = self._local.handles = OrderedDict()
