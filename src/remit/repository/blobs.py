@@ -20,7 +20,6 @@ from remit.repository.format import BlobType
 STORED = b"\x00"
 ZSTD = b"\x01"
 _MIN_COMPRESS = 256  # below this, compression cannot pay for its frame
-_SAMPLE = 64 * 1024
 _local = threading.local()
 
 
@@ -28,13 +27,6 @@ def _compressor() -> zstandard.ZstdCompressor:
     c = getattr(_local, "c", None)
     if c is None:
         c = _local.c = zstandard.ZstdCompressor(level=3)
-    return c
-
-
-def _fast_compressor() -> zstandard.ZstdCompressor:
-    c = getattr(_local, "f", None)
-    if c is None:
-        c = _local.f = zstandard.ZstdCompressor(level=1)
     return c
 
 
@@ -50,18 +42,16 @@ def aad(blob_type: BlobType, blob_id: bytes, flag: bytes) -> bytes:
 
 
 def compress(data: bytes | memoryview) -> tuple[bytes, bytes | memoryview]:
-    """``(flag, payload)``: zstd unless the data does not compress (media, archives, ciphertext).
+    """``(flag, payload)``: zstd whenever it saves anything, else the data as it is.
 
-    Large blobs are sampled first, so incompressible data costs one 64 KiB trial, not a full pass.
+    Every blob is tried whole: zstd passes over incompressible data at GB/s, and office files
+    and PDFs mix compressed streams with compressible XML and text a sample would miss (on the
+    benchmark corpus, sampling the first 64 KiB lost 3 % of the repository size).
     """
     if len(data) < _MIN_COMPRESS:
         return STORED, data
-    if len(data) > 4 * _SAMPLE:
-        sample = _fast_compressor().compress(data[:_SAMPLE])
-        if len(sample) > _SAMPLE * 0.97:
-            return STORED, data
     packed = _compressor().compress(data)
-    if len(packed) >= len(data) * 0.97:
+    if len(packed) + 1 >= len(data):
         return STORED, data
     return ZSTD, packed
 
