@@ -212,6 +212,16 @@ def ensure_tools(tools: list[str]) -> None:
                 f"`{Remit.exe} repo` does not work (exit {check.returncode}): the repository "
                 "CLI is missing; run with --tools restic,borg"
             )
+        # An installed package ships its bytecode; an editable checkout (with
+        # PYTHONDONTWRITEBYTECODE set, as on these machines) would compile every module on
+        # every run. Compile once so remit starts as an installed remit does.
+        import remit
+
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(Path(remit.__file__).parent)],
+            check=True,
+            env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+        )
 
 
 # --- measuring ----------------------------------------------------------------------------------

@@ -456,7 +456,7 @@ def test_bad_read_data_subset(cli: Cli, repo_path: Path, subset: str) -> None:
     assert subset in last_error(result)
 
 
-@pytest.mark.parametrize("grace", ["1 week", "24", "-1h", "2w"])
+@pytest.mark.parametrize("grace", ["1 week", "24", "-1h", "2w", "30m"])
 def test_bad_grace(cli: Cli, repo_path: Path, grace: str) -> None:
     result = repo(cli, repo_path, "prune", "--grace", grace, ok=False)
     assert result.code == 9

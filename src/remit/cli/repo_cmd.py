@@ -440,7 +440,7 @@ def prune(
     grace: Annotated[
         str,
         typer.Option(
-            help="Delete marked packs only after this long (lets running backups finish)."
+            help="Delete marked packs only after this long: s, h or d (lets backups finish)."
         ),
     ] = "24h",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would happen.")] = False,
@@ -498,10 +498,10 @@ def prune(
 
 
 def _grace(text: str) -> timedelta:
-    m = re.fullmatch(r"(\d+)([smhd])", text.strip())
+    m = re.fullmatch(r"(\d+)([shd])", text.strip())
     if not m:
-        raise InvalidInput(f"--grace {text!r}: give a number and a unit s, m, h or d, e.g. 24h")
-    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
+        raise InvalidInput(f"--grace {text!r}: give a number and a unit s, h or d, e.g. 24h")
+    unit = {"s": "seconds", "h": "hours", "d": "days"}[m.group(2)]
     return timedelta(**{unit: int(m.group(1))})
 
 

@@ -133,7 +133,7 @@ class Archiver:
         readahead = _Readahead(self._prefetcher, entries, previous)
         for position, entry in enumerate(entries):
             readahead.advance(position)
-            node = self._archive_entry(Path(entry.path), entry.name, previous.get(entry.name))
+            node = self._archive_entry(entry, previous.get(entry.name))
             if node is not None:
                 nodes.append(node)
         self.state.dirs += 1
@@ -148,21 +148,23 @@ class Archiver:
         except Exception:  # noqa: BLE001 - a damaged parent only costs re-reading the files
             return {}
 
-    def _archive_entry(self, path: Path, name: str, previous: Node | None) -> Node | None:
+    def _archive_entry(self, entry: os.DirEntry[str], previous: Node | None) -> Node | None:
         try:
-            st = path.lstat()
+            st = entry.stat(follow_symlinks=False)  # often cached already by the read-ahead
         except OSError as exc:
-            self._error(path, exc)
+            self._error(Path(entry.path), exc)
             return None
-        base = Node(name=name, type="", mode=stat.S_IMODE(st.st_mode), mtime_ns=st.st_mtime_ns)
+        base = Node(
+            name=entry.name, type="", mode=stat.S_IMODE(st.st_mode), mtime_ns=st.st_mtime_ns
+        )
         if stat.S_ISDIR(st.st_mode):
             base.type = "dir"
             parent_sub = previous.subtree if previous and previous.type == "dir" else None
-            base.subtree = self.archive_dir(path, parent_sub)
+            base.subtree = self.archive_dir(Path(entry.path), parent_sub)
             return base
         if stat.S_ISLNK(st.st_mode):
             base.type = "symlink"
-            base.target = os.readlink(path)
+            base.target = os.readlink(entry.path)
             return base
         if not stat.S_ISREG(st.st_mode):
             return None  # sockets, devices and pipes hold no data to protect
@@ -173,6 +175,7 @@ class Archiver:
             base.content = previous.content
             self.state.reused_files += 1
         else:
+            path = Path(entry.path)
             try:
                 base.content = self._archive_file(path, st.st_size)
             except OSError as exc:
@@ -180,7 +183,7 @@ class Archiver:
                 return None
         self.state.files += 1
         self.state.bytes += st.st_size
-        self._report(path)
+        self._report(entry.path)
         return base
 
     def _unchanged(self, previous: Node, now: Node) -> bool:
@@ -244,13 +247,13 @@ class Archiver:
     def _error(self, path: Path, exc: OSError) -> None:
         self.state.errors.append((str(path), exc.strerror or str(exc)))
 
-    def _report(self, path: Path) -> None:
+    def _report(self, path: str) -> None:
         if self._progress is None:
             return
         now = time.monotonic()
         if now - self._last_report >= 0.1:
             self._last_report = now
-            self.state.current = str(path)
+            self.state.current = path
             self._progress(self.state)
 
 
