@@ -113,12 +113,15 @@ class Restorer:
             if isinstance(piece, str):
                 yield self.repo.read_blob(bytes.fromhex(piece), BlobType.DATA)
             else:
-                decoded = b"".join(
-                    self.repo.read_blob(bytes.fromhex(i), BlobType.DATA) for i in piece["b64"]
+                ids = piece["b64"]
+                decoded = (
+                    self.repo.read_blob(bytes.fromhex(ids[0]), BlobType.DATA)
+                    if len(ids) == 1
+                    else b"".join(self.repo.read_blob(bytes.fromhex(i), BlobType.DATA) for i in ids)
                 )
                 eol = b"\r\n" if piece["eol"] == "crlf" else b"\n"
                 body = mime.Base64Body(decoded, int(piece["w"]), eol, bool(piece["end"]))
-                yield mime.encode_base64_body(body)
+                yield from mime.join_pieces([body])  # encoded again block by block
 
 
 def _set_times(path: Path, node: Node) -> None:
