@@ -211,6 +211,7 @@ def test_password_file_and_cache_options(cli: Cli, repo_path: Path, tmp_path: Pa
     base = ("repo", "-r", str(repo_path), "--password-file", str(pw))
     cli.ok(*base, "--cache-dir", str(cache), "backup-dir", str(source))
     assert cli.ok(*base, "--cache-dir", str(cache), "snapshots", "--json").out.count('"id"') == 1
+    cli.ok(*base, "--cache-dir", str(cache), "stats")  # reads the index, so fills the cache
     assert list(cache.glob("*/index/*")), "the index cache was not filled"
     cli.ok(*base, "--no-cache", "snapshots")
     assert not (tmp_path / "xdg-cache").exists()

@@ -197,6 +197,10 @@ class Repository:
             self._index = self._load_index()
         return self._index
 
+    def forget_index(self) -> None:
+        """Drop the loaded index; the next read loads it again with what was written since."""
+        self._index = None
+
     def index_ids(self) -> list[str]:
         return [i.key[len(INDEX_PREFIX) :] for i in self.store.list(INDEX_PREFIX)]
 

@@ -57,7 +57,8 @@ class Writer:
         )
         marked = marked_packs(repo)
         base = repo.index()
-        self._known: MasterIndex = base.without_packs(marked) if marked else base
+        self._known: MasterIndex = base
+        self._marked = marked  # blobs in these packs count as absent (prune will delete them)
         self._session_blobs: set[bytes] = set()
         self._cipher = self.keyring.cipher(self.keyring.current)
         self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="encode")
@@ -81,7 +82,10 @@ class Writer:
         return self.keyring.blob_id(data)
 
     def has(self, blob_id: bytes) -> bool:
-        return blob_id in self._session_blobs or blob_id in self._known
+        if blob_id in self._session_blobs:
+            return True
+        found = self._known.get(blob_id)
+        return found is not None and found.pack_id not in self._marked
 
     def add(
         self, blob_type: BlobType, data: bytes | memoryview, blob_id: bytes | None = None
@@ -181,7 +185,7 @@ class Writer:
             future.cancel()
         self._encoders.shutdown(wait=True)
         self.repo.store.delete(SESSIONS_PREFIX + self.session_id)
-        self.repo.index(reload=True)
+        self.repo.forget_index()  # loaded again when next needed, not now (memory)
 
 
 def marked_packs(repo: Repository) -> set[str]:
