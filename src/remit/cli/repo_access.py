@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import typer
+
 from remit.errors import InvalidInput, RepositoryKeyError
 from remit.repository.crypto import KdfParams
 from remit.repository.keys import Credential, Passphrase, RawKey
@@ -77,6 +79,14 @@ class RepoOptions:
         credential = self.credential(confirm=True)  # before creating a folder it might not need
         store = open_store(location, create=True)
         return Repository.init(store, credential, kdf=kdf_params(), cache_dir=self.cache())
+
+
+def repo_options(ctx: typer.Context) -> RepoOptions:
+    """The group options of this `remit repo` invocation (set by its callback)."""
+    found = ctx.find_object(RepoOptions)
+    if found is None:
+        raise RuntimeError("remit repo options missing: the group callback did not run")
+    return found
 
 
 def kdf_params() -> KdfParams | None:

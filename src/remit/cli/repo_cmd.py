@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from remit.cli import repo_access
 from remit.cli.output import print_json, stderr, stdout
-from remit.cli.repo_access import RepoOptions, new_credential
+from remit.cli.repo_access import RepoOptions, repo_options
+from remit.cli.repo_key_cmd import key_app
 from remit.errors import IntegrityError, InvalidInput, PartialFailure
 from remit.repository import archiver, checker, pruner, repair, restorer
 from remit.repository.retention import policy_from_options
@@ -27,14 +27,14 @@ app = typer.Typer(
     help="The backup repository: encrypted, deduplicated snapshots on local disk or S3.",
     no_args_is_help=True,
 )
-key_app = typer.Typer(help="Keys that open the repository.", no_args_is_help=True)
+
 app.add_typer(key_app, name="key")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.callback()
-def repo_options(
+def group_options(
     ctx: typer.Context,
     repo: Annotated[
         str | None,
@@ -80,12 +80,6 @@ def repo_options(
     ctx.obj = RepoOptions(repo, password_file, key_file, cache_dir, no_cache)
 
 
-def _opts(ctx: typer.Context) -> RepoOptions:
-    obj = ctx.find_object(RepoOptions)
-    assert obj is not None
-    return obj
-
-
 @contextmanager
 def _progress(enabled: bool, what: str) -> Iterator[Progress | None]:
     console = stderr()
@@ -121,7 +115,7 @@ def snapshot_json(s: Snapshot) -> dict[str, Any]:
 @app.command()
 def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Create a repository (the passphrase wraps a new random key; keep it safe)."""
-    repo = _opts(ctx).init()
+    repo = repo_options(ctx).init()
     if as_json:
         print_json(
             {
@@ -138,7 +132,7 @@ def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command()
 def info(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Format, id, chunker parameters and keys of the repository."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     c = repo.config
     doc = {
         "location": repo.store.location,
@@ -165,7 +159,7 @@ def snapshots(
     as_json: JsonOption = False,
 ) -> None:
     """List snapshots, oldest first."""
-    found = _opts(ctx).open().snapshots(resource=resource)
+    found = repo_options(ctx).open().snapshots(resource=resource)
     if as_json:
         print_json([snapshot_json(s) for s in found])
         return
@@ -190,7 +184,7 @@ def snapshots(
 @app.command()
 def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Stored size, unique data, deduplication and compression."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     index = repo.index()
     stored = sum(i.size for i in repo.store.list("data/"))
     raw = sum(loc.raw_length for _, loc in index.blobs())
@@ -237,7 +231,7 @@ def backup_dir(
     as_json: JsonOption = False,
 ) -> None:
     """Back up a local folder into a new snapshot."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     with _progress(not as_json, "backing up") as bar:
         task = bar.add_task("", total=None, files=0, size="") if bar else None
 
@@ -282,7 +276,7 @@ def restore_dir(
     as_json: JsonOption = False,
 ) -> None:
     """Restore a snapshot's files into a folder; damaged items are named, the rest restored."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     snap = repo.find_snapshot(snapshot, resource=resource)
     if target.exists() and not target.is_dir():
         raise InvalidInput(f"{target} exists and is not a folder; give a folder to restore into")
@@ -336,7 +330,7 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Verify the repository's structure (and with --read-data its data)."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     console = stderr()
     say = (lambda m: console.print(m, style="dim")) if console.is_terminal and not as_json else None
     result = checker.check(repo, read_data=read_data, subset=subset, progress=say)
@@ -390,7 +384,7 @@ def repair_index(
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild lost or damaged index entries from the packs' own headers."""
-    report = repair.repair(_opts(ctx).open(), dry_run=dry_run)
+    report = repair.repair(repo_options(ctx).open(), dry_run=dry_run)
     if as_json:
         print_json(
             {
@@ -458,7 +452,7 @@ def prune(
         keep_tags=keep_tag or (),
     )
     grace_span = _grace(grace)
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     report = pruner.prune(
         repo, policy=None if policy.is_empty() else policy, grace=grace_span, dry_run=dry_run
     )
@@ -513,7 +507,7 @@ def hold(
     release: Annotated[bool, typer.Option("--release", help="Lift the hold.")] = False,
 ) -> None:
     """Put a snapshot under legal hold (retention never removes it), or release it."""
-    repo = _opts(ctx).open()
+    repo = repo_options(ctx).open()
     snap = repo.find_snapshot(snapshot)
     if release:
         repo.release_hold(snap)
@@ -521,96 +515,3 @@ def hold(
     else:
         repo.set_hold(snap, reason, by=socket.gethostname())
         stdout().print(f"snapshot {snap.short_id} is under legal hold: {escape(reason)}")
-
-
-# --- keys -------------------------------------------------------------------------------------
-
-NewPasswordFile = Annotated[
-    Path | None,
-    typer.Option(
-        "--new-password-file", help="The new key's passphrase (else $REMIT_NEW_PASSWORD)."
-    ),
-]
-NewKeyFile = Annotated[
-    Path | None,
-    typer.Option("--new-key-file", help="Use (or create, mode 600) a key file for the new key."),
-]
-
-
-@key_app.command("list")
-def key_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
-    """Keys that open the repository (* marks the one used now)."""
-    repo = _opts(ctx).open()
-    found = repo.list_keys()
-    if as_json:
-        print_json(
-            [
-                {
-                    "id": k.key_id,
-                    "kind": k.kind,
-                    "created": k.created,
-                    "host": k.host,
-                    "user": k.user,
-                    "current": k.key_id == repo.key_id,
-                }
-                for k in found
-            ]
-        )
-        return
-    for k in found:
-        mark = "*" if k.key_id == repo.key_id else " "
-        stdout().print(
-            f"{mark} {k.key_id[:8]} {k.kind:10} {k.created} {escape(k.user)}@{escape(k.host)}"
-        )
-
-
-@key_app.command("add")
-def key_add(
-    ctx: typer.Context, new_password_file: NewPasswordFile = None, new_key_file: NewKeyFile = None
-) -> None:
-    """Add a key (another passphrase or a key file) for the same data."""
-    repo = _opts(ctx).open()
-    key_id = repo.add_key(
-        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
-    )
-    stdout().print(f"added key {key_id[:8]}")
-
-
-@key_app.command("remove")
-def key_remove(
-    ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="Key id (a unique prefix).")]
-) -> None:
-    """Remove a key (not the one used to open the repository)."""
-    _opts(ctx).open().remove_key(key_id)
-    stdout().print(f"removed key {key_id}")
-
-
-@key_app.command("passwd")
-def key_passwd(
-    ctx: typer.Context, new_password_file: NewPasswordFile = None, new_key_file: NewKeyFile = None
-) -> None:
-    """Replace the key used now with a new passphrase or key file (data is not rewritten)."""
-    repo = _opts(ctx).open()
-    old = repo.key_id
-    new_id = repo.add_key(
-        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
-    )
-    repo.key_id = new_id
-    repo.remove_key(old)
-    stdout().print(f"replaced key {old[:8]} with {new_id[:8]}")
-
-
-@key_app.command("rotate")
-def key_rotate(
-    ctx: typer.Context, new_password_file: NewPasswordFile = None, new_key_file: NewKeyFile = None
-) -> None:
-    """New data key for new data and one new key; every other key is removed. Old data stays
-    readable with the new key; nothing is rewritten."""
-    repo = _opts(ctx).open()
-    new_id, removed = repo.rotate(
-        new_credential(new_password_file, new_key_file), kdf=repo_access.kdf_params()
-    )
-    stdout().print(
-        f"data key generation {repo.keyring.current}; new key {new_id[:8]};"
-        f" removed {len(removed)} old keys"
-    )
