@@ -32,7 +32,7 @@ _MAIL_SUFFIXES = (".eml",)
 _MAIL_MAX = 64 * 1024 * 1024  # larger messages are chunked as plain files
 _SNIFF = 4096
 _READAHEAD = 64 * 1024 * 1024
-_BODY_CACHE = 200_000  # attachments remembered per run (~200 bytes each)
+_BODY_CACHE = 20_000  # attachments remembered per run (~200 bytes each: ~4 MiB at most)
 PROGRAM = "remit 0.1"
 
 

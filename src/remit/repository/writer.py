@@ -29,6 +29,7 @@ from remit.repository.index import MasterIndex, PackRecord, index_document
 from remit.repository.objects import open_object
 from remit.repository.packs import PackBuilder
 from remit.repository.repository import Repository
+from remit.repository.seen import SeenBlobs
 from remit.repository.snapshots import Snapshot
 
 _IN_FLIGHT = 8 * 1024 * 1024  # raw bytes handed to the encoders and not yet in a pack
@@ -59,7 +60,7 @@ class Writer:
         base = repo.index()
         self._known: MasterIndex = base
         self._marked = marked  # blobs in these packs count as absent (prune will delete them)
-        self._session_blobs: set[bytes] = set()
+        self._session_blobs = SeenBlobs()
         self._cipher = self.keyring.cipher(self.keyring.current)
         self._encoders = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="encode")
         self._futures: set[Future[None]] = set()
@@ -184,6 +185,7 @@ class Writer:
         for future in self._futures:
             future.cancel()
         self._encoders.shutdown(wait=True)
+        self._session_blobs.close()
         self.repo.store.delete(SESSIONS_PREFIX + self.session_id)
         self.repo.forget_index()  # loaded again when next needed, not now (memory)
 
