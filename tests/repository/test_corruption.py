@@ -131,7 +131,7 @@ def check_copy(path: Path) -> CheckReport:
 
 
 def items(report: CheckReport, snapshot_id: str) -> set[str]:
-    return {d.item for d in report.damaged_items if d.snapshot == snapshot_id[:8]}
+    return {d.item for d in report.damaged_items if d.snapshot == snapshot_id}
 
 
 def assert_contained(

@@ -362,7 +362,7 @@ def check(
             console.print(f"[red]error[/] {escape(e)}")
         for d in result.damaged_items:
             console.print(
-                f"[red]damaged[/] snapshot {d.snapshot} ({escape(d.resource)})"
+                f"[red]damaged[/] snapshot {d.snapshot[:8]} ({escape(d.resource)})"
                 f" {escape(d.item)}: {escape(d.reason)}"
             )
         read = f", read {result.packs_read} packs" if result.packs_read else ""

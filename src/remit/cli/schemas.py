@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import TypeAdapter
 from typing_extensions import TypedDict  # pydantic needs it for TypedDicts before Python 3.12
 
+from remit.cli.schemas_repo import REPO_COMMANDS, REPO_OUTPUTS
 from remit.domain import SnapshotInfo
 from remit.graph.permissions import ProbeResult
 from remit.inventory.service import CollectionReport
@@ -135,12 +136,13 @@ OUTPUTS: dict[str, Any] = {
     "assess-fixture": AssessFixtureJson,
     "assess-history": list[RunInfo],
     "assess-diff": AssessDiffJson,
+    **REPO_OUTPUTS,
 }
 
 
 def json_schema(name: str) -> dict[str, Any]:
     schema: dict[str, Any] = TypeAdapter(OUTPUTS[name]).json_schema(mode="serialization")
-    command = name.replace("-", " ")
+    command = REPO_COMMANDS.get(name) or name.replace("-", " ")
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = f"remit {command} --json"
     return schema

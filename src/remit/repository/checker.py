@@ -174,7 +174,7 @@ class Checker:
                 continue
             self.report.snapshots += 1
             for item, reason in self._tree_damage(snap.tree, "", seen):
-                self.report.damaged_items.append(Damage(snap.short_id, snap.resource, item, reason))
+                self.report.damaged_items.append(Damage(snap.id, snap.resource, item, reason))
 
     def _tree_damage(
         self, tree_id: str, path: str, seen: dict[str, list[tuple[str, str]]]
