@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from remit import __version__
 from remit.errors import InvalidInput
 from remit.repository import mime
 from remit.repository.chunking import Chunker
@@ -33,7 +34,7 @@ _MAIL_MAX = 64 * 1024 * 1024  # larger messages are chunked as plain files
 _SNIFF = 4096
 _READAHEAD = 64 * 1024 * 1024
 _BODY_CACHE = 20_000  # attachments remembered per run (~200 bytes each: ~4 MiB at most)
-PROGRAM = "remit 0.1"
+PROGRAM = f"remit {__version__}"
 
 
 @dataclass(slots=True)
