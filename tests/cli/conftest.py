@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +10,9 @@ import pytest
 from remit.cli import repo_access
 from remit.emulator.model import TenantSpec
 from remit.emulator.server import EmulatorServer
-from remit.repository.crypto import KdfParams
 from tests.cli.runner import Cli, add_args
 from tests.inventory.helpers import init_workspace, small_tenant, well_run_tenant
+from tests.repository.builders import cheap_kdf
 
 
 @pytest.fixture(autouse=True)
@@ -26,11 +25,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _cheap_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     """argon2id at its real cost (64 MiB, 3 passes) would dominate the repository CLI tests."""
-    monkeypatch.setattr(
-        repo_access,
-        "kdf_params",
-        lambda: KdfParams(salt=os.urandom(16), iterations=1, memory_kib=8, lanes=1),
-    )
+    monkeypatch.setattr(repo_access, "kdf_params", cheap_kdf)
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ from typing import BinaryIO
 from remit.repository.repository import Repository
 from remit.repository.stores import LocalStore
 from remit.repository.stores.base import ObjectInfo
-from tests.repository.helpers import PASSPHRASE, backup
+from tests.repository.builders import PASSPHRASE
+from tests.repository.helpers import backup
 
 MODES = ("before", "partial", "after")
 _local = threading.local()

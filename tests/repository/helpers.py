@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from remit.repository.archiver import backup_dir
-from remit.repository.crypto import KdfParams
 from remit.repository.format import BlobType
-from remit.repository.keys import Passphrase
 from remit.repository.repository import Repository
 from remit.repository.restorer import RestoreReport, restore_dir
 from remit.repository.snapshots import Snapshot
 from remit.repository.stores import LocalStore
 from remit.repository.trees import decode_tree
+from tests.repository.builders import PASSPHRASE, new_repo
 
-PASSPHRASE = Passphrase(b"correct horse battery staple")
 BIG_FILE = "media/big.bin"
 BIG_SIZE = 3 * 1024 * 1024 + 12345  # several FastCDC chunks (min 256 KiB, avg 1 MiB)
 MAIL_COUNT = 3
@@ -36,14 +34,8 @@ Manifest = dict[str, str]
 """Relative path -> ``file:<sha256>``, ``dir`` or ``link:<target>``."""
 
 
-def cheap_kdf() -> KdfParams:
-    """argon2id at its cheapest, so tests do not spend a second per key."""
-    return KdfParams(salt=os.urandom(16), iterations=1, memory_kib=8, lanes=1)
-
-
 def init_repo(path: Path) -> Repository:
-    path.mkdir(parents=True, exist_ok=True)
-    return Repository.init(LocalStore(path), PASSPHRASE, kdf=cheap_kdf())
+    return new_repo(path)
 
 
 def open_repo(path: Path) -> Repository:

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,17 +28,17 @@ from remit.repository.repository import Repository
 from remit.repository.stores import LocalStore, open_store
 from remit.repository.stores.base import ObjectInfo
 from remit.repository.writer import Writer
+from tests.repository.builders import PASSPHRASE, cheap_kdf
 from tests.repository.helpers import (
-    PASSPHRASE,
     Manifest,
     TreeMaker,
     backup,
-    cheap_kdf,
     init_repo,
     manifest,
     open_repo,
     restore,
 )
+from tests.repository.tmpfs import small_tmpfs
 
 # --- keys and formats ----------------------------------------------------------------------------
 
@@ -110,7 +109,6 @@ def test_not_a_repository(tmp_path: Path, what: str) -> None:
 # --- a full disk ---------------------------------------------------------------------------------
 
 DISK_BYTES = 8 * 1024 * 1024
-NOT_ALLOWED = ("permission denied", "operation not permitted", "must be superuser", "only root")
 
 
 class SmallDiskFile(io.FileIO):
@@ -131,26 +129,11 @@ class SmallDiskFile(io.FileIO):
 def small_disk(tmp_path: Path) -> Iterator[LocalStore]:
     """A LocalStore on an 8 MiB tmpfs (a simulated small disk if we may not mount)."""
     mountpoint = tmp_path / "disk"
-    mountpoint.mkdir()
-    mounted = False
-    if os.geteuid() == 0:
-        proc = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={DISK_BYTES}", "tmpfs", str(mountpoint)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if proc.returncode and not any(s in proc.stderr.lower() for s in NOT_ALLOWED):
-            pytest.fail(f"mount -t tmpfs failed: {proc.stderr.strip()}")
-        mounted = proc.returncode == 0
-    if not mounted:
-        yield LocalStore(mountpoint, opener=lambda fd: SmallDiskFile(fd, mountpoint))
-        return
-    try:
-        assert os.path.ismount(mountpoint)
-        yield LocalStore(mountpoint)
-    finally:
-        subprocess.run(["umount", str(mountpoint)], check=True, capture_output=True)
+    with small_tmpfs(mountpoint, DISK_BYTES) as mounted:
+        if mounted:
+            yield LocalStore(mountpoint)
+        else:
+            yield LocalStore(mountpoint, opener=lambda fd: SmallDiskFile(fd, mountpoint))
 
 
 def test_full_disk_fails_the_backup_and_keeps_what_was_there(

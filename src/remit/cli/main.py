@@ -23,7 +23,7 @@ from remit.cli import (
     web_cmd,
 )
 from remit.cli.context import state
-from remit.cli.run import run, show_version
+from remit.cli.run import VersionOption, run
 
 app = typer.Typer(
     name="remit",
@@ -50,10 +50,7 @@ def root(
             readable=False,
         ),
     ] = None,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
-    ] = False,
+    version: VersionOption = False,
 ) -> None:
     state(ctx).workspace_path = workspace
 

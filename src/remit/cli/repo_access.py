@@ -53,22 +53,19 @@ class RepoOptions:
         env_key = os.environ.get("REMIT_REPOSITORY_KEY")
         if env_key:
             return RawKey.parse(env_key, "REMIT_REPOSITORY_KEY")
-        if self.password_file is not None:
-            return _passphrase(
-                _read(self.password_file, "--password-file").rstrip("\r\n"),
-                f"password file {self.password_file}",
-            )
-        env = os.environ.get("REMIT_PASSWORD")
-        if env is not None:
-            return _passphrase(env, "REMIT_PASSWORD")
-        if sys.stdin.isatty():
-            first = getpass.getpass("repository passphrase: ")
-            if confirm and getpass.getpass("again: ") != first:
-                raise InvalidInput("the passphrases do not match; nothing was created")
-            return _passphrase(first, "the passphrase")
-        raise RepositoryKeyError(
-            "no passphrase or key: set REMIT_PASSWORD, or pass --password-file or --key-file"
+        found = _passphrase_from(
+            self.password_file,
+            "--password-file",
+            "REMIT_PASSWORD",
+            "repository passphrase: ",
+            confirm=confirm,
+            nothing="nothing was created",
         )
+        if found is None:
+            raise RepositoryKeyError(
+                "no passphrase or key: set REMIT_PASSWORD, or pass --password-file or --key-file"
+            )
+        return found
 
     def open(self) -> Repository:
         store = open_store(self.location())
@@ -105,23 +102,38 @@ def new_credential(password_file: Path | None, key_file: Path | None) -> Credent
         with os.fdopen(fd, "w") as f:
             f.write(key.text())
         return key
-    if password_file is not None:
-        return _passphrase(
-            _read(password_file, "--new-password-file").rstrip("\r\n"),
-            f"password file {password_file}",
-        )
-    env = os.environ.get("REMIT_NEW_PASSWORD")
-    if env is not None:
-        return _passphrase(env, "REMIT_NEW_PASSWORD")
-    if sys.stdin.isatty():
-        first = getpass.getpass("new passphrase: ")
-        if getpass.getpass("again: ") != first:
-            raise InvalidInput("the passphrases do not match; no key was added")
-        return _passphrase(first, "the new passphrase")
-    raise InvalidInput(
-        "no new passphrase or key: pass --new-password-file or --new-key-file,"
-        " or set REMIT_NEW_PASSWORD"
+    found = _passphrase_from(
+        password_file,
+        "--new-password-file",
+        "REMIT_NEW_PASSWORD",
+        "new passphrase: ",
+        confirm=True,
+        nothing="no key was added",
     )
+    if found is None:
+        raise InvalidInput(
+            "no new passphrase or key: pass --new-password-file or --new-key-file,"
+            " or set REMIT_NEW_PASSWORD"
+        )
+    return found
+
+
+def _passphrase_from(
+    path: Path | None, option: str, env_name: str, prompt: str, *, confirm: bool, nothing: str
+) -> Passphrase | None:
+    """A passphrase from a file, else the environment, else a prompt on a terminal; None when
+    there is none of them (the caller says what to set)."""
+    if path is not None:
+        return _passphrase(_read(path, option).rstrip("\r\n"), f"password file {path}")
+    env = os.environ.get(env_name)
+    if env is not None:
+        return _passphrase(env, env_name)
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("again: ") != first:
+        raise InvalidInput(f"the passphrases do not match; {nothing}")
+    return _passphrase(first, "the passphrase")
 
 
 def _passphrase(text: str, source: str) -> Passphrase:

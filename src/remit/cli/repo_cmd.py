@@ -20,6 +20,7 @@ from remit.cli.repo_access import RepoOptions, repo_options
 from remit.cli.repo_key_cmd import key_app
 from remit.errors import IntegrityError, InvalidInput, PartialFailure
 from remit.repository import archiver, checker, pruner, repair, restorer
+from remit.repository.format import DATA_PREFIX
 from remit.repository.retention import policy_from_options
 from remit.repository.snapshots import Snapshot
 
@@ -186,7 +187,7 @@ def stats(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Stored size, unique data, deduplication and compression."""
     repo = repo_options(ctx).open()
     index = repo.index()
-    stored = sum(i.size for i in repo.store.list("data/"))
+    stored = sum(i.size for i in repo.store.list(DATA_PREFIX))
     raw = sum(loc.raw_length for _, loc in index.blobs())
     sealed = sum(loc.length for _, loc in index.blobs())
     snaps = repo.snapshots()

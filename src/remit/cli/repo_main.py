@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from remit.cli import repo_cmd
-from remit.cli.run import show_version
+from remit.cli.run import VersionOption
 
 app = typer.Typer(
     name="remit", no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False
@@ -27,10 +27,7 @@ def root(
             help="Workspace folder (not used by `remit repo`).",
         ),
     ] = None,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
-    ] = False,
+    version: VersionOption = False,
 ) -> None:
     """Run the customer's side of the Microsoft 365 shared-responsibility model."""
 

@@ -8,6 +8,7 @@ import functools
 import io
 import signal
 import sys
+from typing import Annotated
 
 import typer
 import typer.main
@@ -23,6 +24,12 @@ def show_version(value: bool) -> None:
     if value:
         typer.echo(f"remit {__version__}")
         raise typer.Exit()
+
+
+VersionOption = Annotated[
+    bool,
+    typer.Option("--version", callback=show_version, is_eager=True, help="Print the version."),
+]
 
 
 def _usage_error(exc: typer.TyperException) -> None:

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from remit import __version__
-from remit.errors import InvalidInput
+from remit.errors import InvalidInput, RemitError
 from remit.repository import mime
 from remit.repository.chunking import Chunker
 from remit.repository.format import BlobType
@@ -146,7 +146,7 @@ class Archiver:
         try:
             raw = self.repo.read_blob(bytes.fromhex(tree_id), BlobType.TREE)
             return {n.name: n for n in decode_tree(raw, tree_id)}
-        except Exception:  # noqa: BLE001 - a damaged parent only costs re-reading the files
+        except RemitError:  # a damaged parent listing only costs reading its files again
             return {}
 
     def _archive_entry(self, entry: os.DirEntry[str], previous: Node | None) -> Node | None:

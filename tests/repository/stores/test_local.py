@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import io
 import os
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from remit.errors import ObjectMissing, StorageError
 from remit.repository.stores import LocalStore
 from remit.repository.stores.local import Opener
+from tests.repository.tmpfs import small_tmpfs
 
 
 def files_under(root: Path) -> list[str]:
@@ -77,23 +77,11 @@ def tiny_disk(tmp_path: Path) -> Iterator[LocalStore]:
     whose files refuse to grow past 64 KiB with ENOSPC, so the test still runs without root.
     """
     mountpoint = tmp_path / "tiny"
-    mountpoint.mkdir()
-    mounted = os.geteuid() == 0 and (
-        subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(mountpoint)],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    )
-    if not mounted:
-        yield LocalStore(mountpoint, opener=lambda fd: SmallDiskFile(fd, "wb"))
-        return
-    try:
-        assert os.path.ismount(mountpoint)
-        yield LocalStore(mountpoint)
-    finally:
-        subprocess.run(["umount", str(mountpoint)], check=True, capture_output=True)
+    with small_tmpfs(mountpoint, TINY_DISK_BYTES) as mounted:
+        if mounted:
+            yield LocalStore(mountpoint)
+        else:
+            yield LocalStore(mountpoint, opener=lambda fd: SmallDiskFile(fd, "wb"))
 
 
 def test_full_disk_is_a_storage_error_and_leaves_nothing(tiny_disk: LocalStore) -> None:
