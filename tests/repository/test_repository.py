@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from remit.errors import NotFound
+from remit.repository import archiver
 from remit.repository.archiver import backup_dir
 from remit.repository.checker import check
 from remit.repository.crypto import Keyring
@@ -120,6 +121,26 @@ def test_second_backup_reuses_unchanged_files_and_adds_nothing(tmp_path: Path) -
     assert second.summary["new_bytes"] == 0
     assert {i.key for i in repo.store.list("data/")} == packs_before
     assert second.tree == first.tree
+
+
+def test_read_ahead_asks_only_for_files_the_backup_will_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading ahead unchanged files would make a second backup read the whole tree."""
+    asked: list[str] = []
+    monkeypatch.setattr(archiver, "_will_need", asked.extend)
+    source = tmp_path / "src"
+    source.mkdir()
+    _sample_tree(source)
+    repo = new_repo(tmp_path / "repo")
+    backup_dir(repo, source)
+    assert str(source / "readme.txt") in asked
+    asked.clear()
+    backup_dir(reopen(repo), source)
+    assert asked == []
+    write_file(source / "readme.txt", b"edited\n" * 100, mtime_ns=T0 + 1)
+    backup_dir(reopen(repo), source)
+    assert asked == [str(source / "readme.txt")]
 
 
 def test_edited_large_file_uploads_only_the_changed_chunks(

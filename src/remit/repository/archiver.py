@@ -72,20 +72,37 @@ class _Readahead:
         while self._next < len(self._entries) and ahead < _READAHEAD:
             entry = self._entries[self._next]
             self._next += 1
-            try:
-                size = (
-                    entry.stat(follow_symlinks=False).st_size
-                    if entry.is_file(follow_symlinks=False)
-                    else 0
-                )
-            except OSError:
-                size = 0
+            size = self._size_to_read(entry)
             self._sizes.append(size)
             if size > 0:
                 ahead += size
                 batch.append(entry.path)
         if batch:
             self._pool.submit(_will_need, batch)
+
+    def _size_to_read(self, entry: os.DirEntry[str]) -> int:
+        """Bytes the backup will read from ``entry``: 0 for folders and for files the parent
+        snapshot holds unchanged (reading those ahead would read the whole tree for nothing)."""
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                return 0
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            return 0
+        before = self._previous.get(entry.name)
+        if before is not None and _same_file(before, st):
+            return 0
+        return st.st_size
+
+
+def _same_file(previous: Node, st: os.stat_result) -> bool:
+    """The parent snapshot's file has this size, mtime and inode (so its content is reused)."""
+    return (previous.type, previous.size, previous.mtime_ns, previous.inode) == (
+        "file",
+        st.st_size,
+        st.st_mtime_ns,
+        st.st_ino,
+    )
 
 
 def _will_need(paths: list[str]) -> None:
@@ -172,7 +189,7 @@ class Archiver:
         base.type = "file"
         base.size = st.st_size
         base.inode = st.st_ino
-        if previous is not None and self._unchanged(previous, base):
+        if previous is not None and self._unchanged(previous, st):
             base.content = previous.content
             self.state.reused_files += 1
         else:
@@ -187,15 +204,8 @@ class Archiver:
         self._report(entry.path)
         return base
 
-    def _unchanged(self, previous: Node, now: Node) -> bool:
-        if (previous.type, previous.size, previous.mtime_ns, previous.inode) != (
-            "file",
-            now.size,
-            now.mtime_ns,
-            now.inode,
-        ):
-            return False
-        return all(self.writer.has(b) for b in previous.blob_ids())
+    def _unchanged(self, previous: Node, st: os.stat_result) -> bool:
+        return _same_file(previous, st) and all(self.writer.has(b) for b in previous.blob_ids())
 
     # --- files ----------------------------------------------------------------------------------
 
