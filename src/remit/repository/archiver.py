@@ -216,7 +216,8 @@ class Archiver:
                 if _is_mail_name(path) or mime.looks_like_message(data[:_SNIFF]):
                     return self.store_message(data)
                 return [self.writer.add(BlobType.DATA, data).hex()]
-            return [self.writer.add(BlobType.DATA, c).hex() for c in self.chunker.split_stream(f)]
+            chunks = self.chunker.split_stream(f, size)
+            return [self.writer.add(BlobType.DATA, c).hex() for c in chunks]
 
     def store_message(self, data: bytes) -> list[Piece]:
         """A mail message as MIME pieces: base64 attachments stored decoded (deduplicated).
