@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 MAX_DEPTH = 32  # nesting (multipart inside multipart, attached messages) followed before giving up
-_BLOCK_LINES = 4096  # lines encoded per block when streaming a Base64Body back
+_BLOCK_LINES = 1024  # 4x this many lines are encoded per block when streaming a body back
 _TRAILING_WS_SCAN = 1024  # blank lines after a base64 body looked at before keeping it raw
 _SNIFF_BYTES = 16384  # bytes of a file looked at by looks_like_message
 
@@ -181,8 +181,16 @@ def looks_like_message(head: bytes) -> bool:
 # --- encoding -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=4)
+def _full_block_splitter(length: int, count: int) -> struct.Struct:
+    return struct.Struct(f"{length}s" * count)
+
+
 def _line_splitter(length: int, count: int) -> struct.Struct:
+    """Splits ``count`` lines of ``length`` in C. Only full blocks' splitters are kept: a
+    body's last block has a count of its own, and each cached splitter holds ~100 KiB."""
+    if count == 4 * _BLOCK_LINES:
+        return _full_block_splitter(length, count)
     return struct.Struct(f"{length}s" * count)
 
 
