@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from remit.errors import NotFound
-from remit.repository import archiver
+from remit.repository import archiver, restorer
 from remit.repository.archiver import backup_dir
 from remit.repository.checker import check
 from remit.repository.crypto import Keyring
@@ -227,3 +228,31 @@ def test_restore_over_an_existing_folder_replaces_files(tmp_path: Path) -> None:
     assert (target / "a.txt").read_bytes() == b"from the snapshot"
     assert os.readlink(target / "link") == "a.txt"
     assert [p.name for p in target.iterdir() if p.name.startswith(".remit")] == []
+
+
+def test_restore_hands_the_pool_a_bounded_queue_and_restores_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are queued a few at a time (memory stays flat for millions of files); none is
+    dropped when the queue is drained early."""
+    monkeypatch.setattr(restorer, "_QUEUED_PER_THREAD", 1)
+    most_queued = 0
+    submit = restorer.ThreadPoolExecutor.submit
+
+    def counting_submit(pool: Any, fn: Any, /, *args: Any) -> Any:
+        nonlocal most_queued
+        most_queued = max(most_queued, pool._work_queue.qsize() + 1)
+        return submit(pool, fn, *args)
+
+    source = tmp_path / "src"
+    for i in range(60):
+        write_file(source / f"d{i % 3}" / f"f{i}.txt", f"file {i}\n".encode() * (i + 1))
+    expected = tree_state(source)
+    repo = new_repo(tmp_path / "repo")
+    snapshot, _ = backup_dir(repo, source)
+    monkeypatch.setattr(restorer.ThreadPoolExecutor, "submit", counting_submit)
+    report = restore_dir(repo, snapshot, tmp_path / "out")
+    assert report.failed == []
+    assert report.files == 60
+    assert_same_tree(expected, tmp_path / "out")
+    assert most_queued <= 1 * 3 + 1  # _QUEUED_PER_THREAD x the restore's 3 threads, plus one

@@ -12,8 +12,9 @@ import contextlib
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from remit.repository.format import BlobType
 from remit.repository.repository import Repository
 from remit.repository.snapshots import Snapshot
 from remit.repository.trees import Node, Piece, decode_tree
+
+_QUEUED_PER_THREAD = 64  # files handed to the pool ahead of the one being written
 
 
 @dataclass(slots=True)
@@ -50,11 +53,13 @@ class Restorer:
     def restore(self, snapshot: Snapshot, target: Path) -> RestoreReport:
         target.mkdir(parents=True, exist_ok=True)
         dir_times: list[tuple[Path, Node]] = []
+        queued: deque[Future[None]] = deque()
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
-            futures = []
             for path, node in self._walk(snapshot.tree, target, Path(), dir_times):
-                futures.append(pool.submit(self._restore_file, path, node))
-            for future in futures:
+                queued.append(pool.submit(self._restore_file, path, node))
+                if len(queued) > _QUEUED_PER_THREAD * self._threads:
+                    queued.popleft().result()  # memory stays flat however many files
+            for future in queued:
                 future.result()
         for path, node in dir_times:  # children first: a parent's restored mode cannot block them
             with contextlib.suppress(OSError):
