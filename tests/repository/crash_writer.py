@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 from remit.repository.repository import Repository
 from remit.repository.stores import LocalStore
-from remit.repository.stores.base import ObjectInfo
+from remit.repository.stores.base import ObjectInfo, Payload, Spool
 from tests.repository.builders import PASSPHRASE
 from tests.repository.helpers import backup
 
@@ -83,11 +83,14 @@ class KillingStore:
             _local.partial = True
         return self.mode == "after"
 
-    def put(self, key: str, data: bytes | bytearray, *, exclusive: bool = False) -> None:
+    def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
         die_after = self._tick("put", key)
         self.inner.put(key, data, exclusive=exclusive)
         if die_after:
             die()
+
+    def spool(self) -> Spool:
+        return self.inner.spool()
 
     def delete(self, key: str) -> None:
         die_after = self._tick("delete", key)

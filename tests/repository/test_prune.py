@@ -8,6 +8,7 @@ mark uploads such data again. After every sweep, check passes and each snapshot 
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -221,3 +222,25 @@ def test_backup_after_the_mark_uploads_marked_data_again(tmp_path: Path) -> None
     assert pack_key(old_pack) not in object_keys(repo.store, "data/")
     assert reopen(repo).index().get(blob_id).pack_id != old_pack  # type: ignore[union-attr]
     _assert_healthy(repo, expected, tmp_path)
+
+
+def test_prune_removes_temporary_files_of_crashed_writers_after_the_grace_period(
+    tmp_path: Path,
+) -> None:
+    """A writer killed mid-pack leaves its spool (``data/.tmp-…``); prune removes it once it is
+    older than the grace period plus the clock-skew allowance, never a live writer's."""
+    repo = new_repo(tmp_path / "repo")
+    data = tmp_path / "repo" / "data"
+    data.mkdir(exist_ok=True)
+    stale, live = data / ".tmp-crashed", data / ".tmp-in-flight"
+    stale.write_bytes(b"half a pack")
+    live.write_bytes(b"a pack being filled")
+    old = (datetime.now(UTC) - timedelta(hours=26)).timestamp()
+    os.utime(stale, (old, old))
+
+    assert prune(repo, dry_run=True).temporary_files == 0
+    assert stale.exists()
+    report = prune(repo)
+    assert report.temporary_files == 1
+    assert not stale.exists()
+    assert live.exists()

@@ -472,6 +472,7 @@ def prune(
                 "deleted_packs": report.deleted_packs,
                 "deleted_bytes": report.deleted_bytes,
                 "waiting": report.waiting_marks,
+                "temporary_files": report.temporary_files,
             }
         )
         return
@@ -490,6 +491,8 @@ def prune(
     )
     for w in report.waiting_marks:
         stdout().print(f"waiting: {escape(w)}")
+    if report.temporary_files:
+        stdout().print(f"removed {report.temporary_files} temporary files left by crashed writers")
 
 
 def _grace(text: str) -> timedelta:

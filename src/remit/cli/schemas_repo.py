@@ -146,7 +146,8 @@ class KeptSnapshotJson(TypedDict):
 
 class RepoPruneJson(TypedDict):
     """`forgotten` and `kept` list snapshot ids (both empty without a `--keep-*` policy);
-    `waiting` says why a mark was not swept yet."""
+    `waiting` says why a mark was not swept yet; `temporary_files` counts the temporary files
+    of crashed writers (older than the grace period) removed from a local repository."""
 
     dry_run: bool
     forgotten: list[str]
@@ -156,6 +157,7 @@ class RepoPruneJson(TypedDict):
     deleted_packs: int
     deleted_bytes: int
     waiting: list[str]
+    temporary_files: int
 
 
 class RepoKeyJson(TypedDict):

@@ -9,6 +9,7 @@ rebuilt from the packs alone. A pack is named by the BLAKE3 of all its bytes.
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import blake3
@@ -16,6 +17,7 @@ import blake3
 from remit.errors import IntegrityError
 from remit.repository.crypto import Keyring, content_id, seal, unseal
 from remit.repository.format import PACK_MAGIC, PACK_TRAILER_MAGIC, BlobType
+from remit.repository.stores.base import Spool
 
 _PREFIX = struct.Struct("<8sI")
 _ENTRY = struct.Struct("<B32sQIQ")
@@ -33,39 +35,60 @@ class PackEntry:
 
 
 class PackBuilder:
-    """Collects sealed blobs of one type until the pack is full."""
+    """Collects sealed blobs of one type until the pack is full, writing them straight into a
+    spool file from ``new_spool`` (made at the first blob) so the pack is never in memory."""
 
-    def __init__(self, keyring: Keyring, blob_type: BlobType) -> None:
+    def __init__(
+        self, keyring: Keyring, blob_type: BlobType, new_spool: Callable[[], Spool]
+    ) -> None:
         self.keyring = keyring
         self.blob_type = blob_type
         self.generation = keyring.current
         self._prefix = _PREFIX.pack(PACK_MAGIC, self.generation)
-        self._parts: list[bytes] = [self._prefix]
+        self._new_spool = new_spool
+        self._spool: Spool | None = None
+        self._hasher = blake3.blake3()
         self.size = len(self._prefix)
         self.entries: list[PackEntry] = []
 
     def add(self, blob_id: bytes, parts: list[bytes], raw_length: int) -> None:
-        """Append one sealed blob, given as the parts ``blobs.encode`` made (not copied)."""
+        """Append one sealed blob, given as the parts ``blobs.encode`` made."""
+        if self._spool is None:
+            self._spool = self._new_spool()
+            self._write(self._prefix)
         length = sum(len(p) for p in parts)
+        for part in parts:
+            self._write(part)
         self.entries.append(PackEntry(self.blob_type, blob_id, self.size, length, raw_length))
-        self._parts.extend(parts)
         self.size += length
+
+    def _write(self, part: bytes) -> None:
+        assert self._spool is not None
+        self._spool.write(part)
+        self._hasher.update(part)
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def finish(self) -> tuple[str, list[bytes]]:
-        """The pack's id and its bytes as parts in order (written out without joining)."""
+    def finish(self) -> tuple[str, Spool]:
+        """The pack's id and the spool holding all its bytes, for ``Store.put``; the caller
+        discards the spool afterwards."""
+        assert self._spool is not None, "an empty pack is never written"
         header = b"".join(
             _ENTRY.pack(e.blob_type, e.blob_id, e.offset, e.length, e.raw_length)
             for e in self.entries
         )
         sealed = seal(self.keyring.cipher(self.generation), header, self._prefix)
-        parts, self._parts = [*self._parts, sealed, _TAIL.pack(len(sealed), PACK_TRAILER_MAGIC)], []
-        hasher = blake3.blake3()
-        for part in parts:
-            hasher.update(part)
-        return hasher.hexdigest(), parts
+        self._write(sealed)
+        self._write(_TAIL.pack(len(sealed), PACK_TRAILER_MAGIC))
+        spool, self._spool = self._spool, None
+        return self._hasher.hexdigest(), spool
+
+    def discard(self) -> None:
+        """Drop an unfinished pack (the backup failed or was cancelled)."""
+        if self._spool is not None:
+            self._spool.discard()
+            self._spool = None
 
 
 def pack_generation(head: bytes, name: str) -> int:

@@ -52,6 +52,7 @@ class PruneReport:
     deleted_bytes: int = 0
     waiting_marks: list[str] = field(default_factory=list)  # why a mark was not swept yet
     stale_sessions: int = 0
+    temporary_files: int = 0  # left by crashed writers (local repositories), removed
 
 
 def forget(
@@ -118,6 +119,7 @@ class Pruner:
             for pack_id in stored
             if pack_id not in already and not self._needed(index.packs.get(pack_id), used)
         ]
+        self._clean_temporary(dry_run)
         self.report.marked_packs = len(unused)
         self.report.marked_bytes = sum(stored[p] for p in unused)
         if unused and not dry_run:
@@ -130,6 +132,13 @@ class Pruner:
                 },
             )
         return self.report
+
+    def _clean_temporary(self, dry_run: bool) -> None:
+        """Temporary files a crashed writer left (a local store's half-written objects and
+        pack spools), once older than the grace period: a live writer's are younger."""
+        clean = getattr(self.repo.store, "clean_temporary", None)
+        if clean is not None and not dry_run:
+            self.report.temporary_files = clean((self.grace + CLOCK_SKEW).total_seconds())
 
     @staticmethod
     def _needed(record: PackRecord | None, used: set[bytes]) -> bool:

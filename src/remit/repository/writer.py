@@ -32,7 +32,7 @@ from remit.repository.repository import Repository
 from remit.repository.seen import SeenBlobs
 from remit.repository.snapshots import Snapshot
 
-_IN_FLIGHT = 8 * 1024 * 1024  # raw bytes handed to the encoders and not yet in a pack
+_IN_FLIGHT = 12 * 1024 * 1024  # memory held for the encoders, read buffers included
 _INDEX_EVERY = 32  # packs per index object, so an interrupted backup's work is reusable
 
 
@@ -69,8 +69,9 @@ class Writer:
         )
         self._lock = threading.Lock()  # builders, counters and the list of finished packs
         self._room = threading.Condition()
-        self._in_flight = 0
-        self._builders = {t: PackBuilder(self.keyring, t) for t in BlobType}
+        self._in_flight = 0  # bytes counted by _reserve and not yet released
+        self._views: dict[int, int] = {}  # id of a counted buffer -> its chunks in flight
+        self._builders = {t: self._new_builder(t) for t in BlobType}
         self._done_packs: list[PackRecord] = []
         self.index_ids: list[str] = []
         self.new_blobs = 0
@@ -100,18 +101,39 @@ class Writer:
             self._session_blobs.add(blob_id)
             self.new_blobs += 1
             self.new_bytes += len(data)
-        self._reserve(len(data))
-        future = self._encoders.submit(self._encode, blob_type, blob_id, data)
+        held = self._reserve(data)
+        future = self._encoders.submit(self._encode, blob_type, blob_id, data, held)
         self._futures.add(future)
         future.add_done_callback(self._finished)
         return blob_id
 
-    def _reserve(self, size: int) -> None:
+    def _reserve(self, data: bytes | memoryview) -> bytes | bytearray | memoryview:
+        """Wait for room, then count the memory ``data`` holds until it is sealed: for a view
+        (a chunk of a read buffer), the whole buffer it keeps alive, counted once however many
+        of its chunks are in flight. Returns what was counted, for ``_release``."""
+        held: bytes | bytearray | memoryview = data
+        if isinstance(data, memoryview) and isinstance(data.obj, bytes | bytearray):
+            held = data.obj
         with self._room:
-            while self._in_flight and self._in_flight + size > _IN_FLIGHT:
+            while True:
+                views = self._views.get(id(held), 0)
+                size = 0 if views else len(held)
+                if not size or not self._in_flight or self._in_flight + size <= _IN_FLIGHT:
+                    break
                 self._room.wait()
             self._in_flight += size
+            self._views[id(held)] = views + 1
         self._raise_failures()
+        return held
+
+    def _release(self, held: bytes | bytearray | memoryview) -> None:
+        with self._room:
+            views = self._views.pop(id(held)) - 1
+            if views:
+                self._views[id(held)] = views
+            else:
+                self._in_flight -= len(held)
+                self._room.notify_all()
 
     def _finished(self, future: Future[None]) -> None:
         self._futures.discard(future)
@@ -122,7 +144,13 @@ class Writer:
         if self._failure is not None:
             raise self._failure
 
-    def _encode(self, blob_type: BlobType, blob_id: bytes, data: bytes | memoryview) -> None:
+    def _encode(
+        self,
+        blob_type: BlobType,
+        blob_id: bytes,
+        data: bytes | memoryview,
+        held: bytes | bytearray | memoryview,
+    ) -> None:
         try:
             parts = blobs.encode(self._cipher, blob_type, blob_id, data)
             full = None
@@ -132,17 +160,22 @@ class Writer:
                 self.stored_bytes += sum(len(p) for p in parts)
                 if builder.size >= self.repo.config.pack_size:
                     full = builder
-                    self._builders[blob_type] = PackBuilder(self.keyring, blob_type)
+                    self._builders[blob_type] = self._new_builder(blob_type)
             if full is not None:
                 self._upload(full)
         finally:
-            with self._room:
-                self._in_flight -= len(data)
-                self._room.notify_all()
+            del data  # the view goes before its buffer is counted free
+            self._release(held)
+
+    def _new_builder(self, blob_type: BlobType) -> PackBuilder:
+        return PackBuilder(self.keyring, blob_type, self.repo.store.spool)
 
     def _upload(self, builder: PackBuilder) -> None:
-        pack_id, raw = builder.finish()
-        self.repo.store.put(pack_key(pack_id), raw)
+        pack_id, spool = builder.finish()
+        try:
+            self.repo.store.put(pack_key(pack_id), spool)
+        finally:
+            spool.discard()
         with self._lock:
             self._done_packs.append(PackRecord(pack_id, builder.generation, builder.entries))
             if len(self._done_packs) < _INDEX_EVERY:
@@ -166,7 +199,7 @@ class Writer:
         self._raise_failures()
         with self._lock:
             partial = [b for b in self._builders.values() if len(b)]
-            self._builders = {t: PackBuilder(self.keyring, t) for t in BlobType}
+            self._builders = {t: self._new_builder(t) for t in BlobType}
         for builder in partial:
             self._upload(builder)
         with self._lock:
@@ -185,6 +218,8 @@ class Writer:
         for future in self._futures:
             future.cancel()
         self._encoders.shutdown(wait=True)
+        for builder in self._builders.values():
+            builder.discard()  # unfinished packs of a failed backup (empty after a commit)
         self._session_blobs.close()
         self.repo.store.delete(SESSIONS_PREFIX + self.session_id)
         self.repo.forget_index()  # loaded again when next needed, not now (memory)

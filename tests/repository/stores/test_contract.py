@@ -209,3 +209,34 @@ def test_location_names_the_store(store: Store) -> None:
         assert isinstance(store, S3Store)
         assert store.location.startswith("s3:http://127.0.0.1:")
         assert store.location.endswith(f"/{store.bucket}/team/repo")
+
+
+def test_a_spool_is_published_whole_and_leaves_nothing_behind(store: Store) -> None:
+    """Packs are built in a spool file and published with put: the object appears whole, no
+    listing ever shows the spool, and discarding it afterwards (or instead) leaves nothing."""
+    parts = [os.urandom(700_000), b"", os.urandom(3), os.urandom(1_500_000)]
+    spool = store.spool()
+    for part in parts:
+        spool.write(part)
+    assert spool.size == sum(map(len, parts))
+    assert listing(store, "") == {}
+    store.put("data/ab/ab01", spool)
+    spool.discard()
+    assert store.get("data/ab/ab01") == b"".join(parts)
+    abandoned = store.spool()
+    abandoned.write(b"a pack whose backup failed")
+    abandoned.discard()
+    assert listing(store, "") == {"data/ab/ab01": sum(map(len, parts))}
+    if isinstance(store, LocalStore):
+        leftovers = [p.name for p in store.root.rglob("*") if p.name.startswith(".tmp-")]
+        assert leftovers == []
+
+
+def test_an_exclusive_put_of_a_spool_refuses_to_overwrite(store: Store) -> None:
+    store.put("snapshots/s1", b"first")
+    spool = store.spool()
+    spool.write(b"second")
+    with pytest.raises(ObjectExists):
+        store.put("snapshots/s1", spool, exclusive=True)
+    spool.discard()
+    assert store.get("snapshots/s1") == b"first"

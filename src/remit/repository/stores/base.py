@@ -10,16 +10,64 @@ object already there raises ``ObjectExists``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol, TypeAlias
+from pathlib import Path
+from typing import BinaryIO, Protocol, TypeAlias
 
-Payload: TypeAlias = bytes | bytearray | list[bytes]
-"""What ``put`` takes: the object's bytes, or its parts in order (a pack is written from its
-sealed blobs without first copying them into one buffer)."""
+_SPOOL_BLOCK = 1024 * 1024
 
 
-def payload_parts(data: Payload) -> list[bytes] | list[bytes | bytearray]:
+class Spool:
+    """A temporary file an object is written into before ``put`` publishes it, so a pack's
+    bytes never sit in memory. ``path`` is set when the file lies inside the store (the local
+    store then renames it into place instead of copying it); an anonymous spool has none."""
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        path: Path | None = None,
+        *,
+        failure: Callable[[OSError], Exception] | None = None,
+    ) -> None:
+        self.file = file
+        self.path = path
+        self.size = 0
+        self._failure = failure  # turns a failed write (a full disk) into the store's error
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        try:
+            self.file.write(data)
+        except OSError as exc:
+            if self._failure is None:
+                raise
+            raise self._failure(exc) from exc
+        self.size += len(data)
+
+    def blocks(self) -> Iterator[bytes]:
+        """The spooled bytes from the start, a block at a time."""
+        self.file.flush()
+        self.file.seek(0)
+        while block := self.file.read(_SPOOL_BLOCK):
+            yield block
+
+    def discard(self) -> None:
+        """Close and remove the file (a published spool has been renamed away already)."""
+        with contextlib.suppress(OSError):
+            self.file.close()
+        if self.path is not None:
+            with contextlib.suppress(OSError):
+                self.path.unlink(missing_ok=True)
+
+
+Payload: TypeAlias = bytes | bytearray | list[bytes] | Spool
+"""What ``put`` takes: the object's bytes, its parts in order, or a spool holding them."""
+
+
+def payload_parts(data: Payload) -> Iterable[bytes | bytearray]:
+    if isinstance(data, Spool):
+        return data.blocks()
     return data if isinstance(data, list) else [data]
 
 
@@ -43,6 +91,11 @@ class Store(Protocol):
         With ``exclusive=True`` the write is a conditional create: if ``key`` exists already,
         nothing is written and ``ObjectExists`` is raised.
         """
+        ...
+
+    def spool(self) -> Spool:
+        """A new temporary file to build an object in, published with ``put(key, spool)``
+        and then ``discard``-ed by the caller (whatever happened)."""
         ...
 
     def get(self, key: str) -> bytes:

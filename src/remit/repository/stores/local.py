@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from remit.errors import ObjectExists, ObjectMissing, StorageError
-from remit.repository.stores.base import ObjectInfo, Payload, payload_parts
+from remit.repository.stores.base import ObjectInfo, Payload, Spool, payload_parts
 from remit.repository.stores.keys import TEMP_PREFIX, check_key, check_prefix
 
 Opener = Callable[[int], BinaryIO]
@@ -46,6 +46,7 @@ class LocalStore:
         self._root = Path(root).absolute()
         self._opener = opener
         self._local = threading.local()
+        self._spools = self._root / _IMMUTABLE_PREFIX.rstrip("/")  # where spool() files go
 
     @property
     def root(self) -> Path:
@@ -57,8 +58,32 @@ class LocalStore:
 
     # --- writing -------------------------------------------------------------------------
 
+    def spool(self) -> Spool:
+        """A temporary file under ``data/`` (never listed; ``clean_temporary`` removes it if a
+        crash leaves it): ``put`` renames it into place, so a pack is written once."""
+        folder = self._spools
+        try:
+            self._make_parents(folder)
+            fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+        except OSError as exc:
+            raise self._error(exc, folder, writing=True) from exc
+        try:
+            path = Path(name)
+            return Spool(
+                self._opener(fd),
+                path,
+                failure=lambda exc: self._error(exc, path, writing=True),
+            )
+        except BaseException:
+            os.close(fd)
+            Path(name).unlink(missing_ok=True)
+            raise
+
     def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
         path = self._path(key)
+        if isinstance(data, Spool) and data.path is not None and data.path.parent == self._spools:
+            self._publish_spool(data, path, key, exclusive)
+            return
         try:
             self._make_parents(path.parent)
             fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
@@ -76,31 +101,47 @@ class LocalStore:
                     file.write(part)
                 file.flush()
                 os.fsync(file.fileno())
-            if exclusive:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    raise ObjectExists(
-                        f"object {key} already exists in {self.location}: another writer "
-                        "created it first; nothing was written"
-                    ) from None
-                except OSError as exc:
-                    if exc.errno not in _NO_HARD_LINKS:
-                        raise
-                    # We just created the temporary file here, so this is not a permission
-                    # problem: the filesystem (FAT, some FUSE or SMB mounts) has no hard links.
-                    raise StorageError(
-                        f"the filesystem at {self._root} does not support hard links, which "
-                        "exclusive writes need: put the repository on ext4, XFS, Btrfs, ZFS, "
-                        "APFS or NTFS; nothing was written"
-                    ) from exc
-            else:
-                os.replace(tmp, path)
-            _fsync_dir(path.parent)
+            self._publish(tmp, path, key, exclusive)
         except OSError as exc:
             raise self._error(exc, path, writing=True) from exc
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _publish_spool(self, spool: Spool, path: Path, key: str, exclusive: bool) -> None:
+        assert spool.path is not None
+        try:
+            spool.file.flush()
+            os.fsync(spool.file.fileno())
+            self._make_parents(path.parent)
+            self._publish(spool.path, path, key, exclusive)
+        except OSError as exc:
+            raise self._error(exc, path, writing=True) from exc
+        finally:
+            spool.path.unlink(missing_ok=True)  # left only if publishing failed
+
+    def _publish(self, tmp: Path, path: Path, key: str, exclusive: bool) -> None:
+        """Give the durable temporary file ``tmp`` its name ``path``; fsync the folder."""
+        if exclusive:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise ObjectExists(
+                    f"object {key} already exists in {self.location}: another writer "
+                    "created it first; nothing was written"
+                ) from None
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                # We just created the temporary file here, so this is not a permission
+                # problem: the filesystem (FAT, some FUSE or SMB mounts) has no hard links.
+                raise StorageError(
+                    f"the filesystem at {self._root} does not support hard links, which "
+                    "exclusive writes need: put the repository on ext4, XFS, Btrfs, ZFS, "
+                    "APFS or NTFS; nothing was written"
+                ) from exc
+        else:
+            os.replace(tmp, path)
+        _fsync_dir(path.parent)
 
     def delete(self, key: str) -> None:
         path = self._path(key)

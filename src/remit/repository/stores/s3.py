@@ -12,14 +12,15 @@ boto3's usual chain (environment, config files, instance roles) and are never lo
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypeVar
 
 from remit.errors import ObjectExists, ObjectMissing, StorageError
-from remit.repository.stores.base import ObjectInfo, Payload
+from remit.repository.stores.base import ObjectInfo, Payload, Spool
 from remit.repository.stores.keys import check_key, check_prefix
 
 T = TypeVar("T")
@@ -97,8 +98,29 @@ class S3Store:
 
     # --- writing -------------------------------------------------------------------------
 
+    def spool(self) -> Spool:
+        """An anonymous temporary file in the system's temporary folder (``TMPDIR``)."""
+        try:
+            file = tempfile.TemporaryFile()  # noqa: SIM115 - the caller discards the spool
+        except OSError as exc:
+            raise self._spool_error(exc) from exc
+        return Spool(file, failure=self._spool_error)
+
+    def _spool_error(self, exc: OSError) -> StorageError:
+        return StorageError(
+            f"cannot write a temporary file in {tempfile.gettempdir()} to build a pack for "
+            f"{self.location}: {exc.strerror}; free space there or set TMPDIR; nothing was "
+            "written to the bucket"
+        )
+
     def put(self, key: str, data: Payload, *, exclusive: bool = False) -> None:
-        body = b"".join(data) if isinstance(data, list) else data
+        body: bytes | bytearray | BinaryIO
+        if isinstance(data, Spool):
+            data.file.flush()
+            data.file.seek(0)
+            body = data.file
+        else:
+            body = b"".join(data) if isinstance(data, list) else data
         args: dict[str, Any] = {"Bucket": self._bucket, "Key": self._name(key), "Body": body}
         if exclusive:
             args["IfNoneMatch"] = "*"
