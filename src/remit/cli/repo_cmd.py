@@ -8,21 +8,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from remit.cli.output import print_json, stderr, stdout
 from remit.cli.repo_access import RepoOptions, repo_options
 from remit.cli.repo_key_cmd import key_app
 from remit.errors import IntegrityError, InvalidInput, PartialFailure
-from remit.repository import archiver, checker, pruner, repair, restorer
+from remit.repository import archiver, restorer
 from remit.repository.format import DATA_PREFIX
-from remit.repository.retention import policy_from_options
 from remit.repository.snapshots import Snapshot
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+# Modules only some commands need (checking, pruning, repairing, rich's tables and progress
+# bars) are imported inside those commands: every `remit repo` run starts faster for it.
 
 app = typer.Typer(
     help="The backup repository: encrypted, deduplicated snapshots on local disk or S3.",
@@ -87,6 +90,8 @@ def _progress(enabled: bool, what: str) -> Iterator[Progress | None]:
     if not enabled or not console.is_terminal:
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn(f"{what} [bold]{{task.fields[files]}}[/] files"),
         BarColumn(bar_width=None),
@@ -164,6 +169,8 @@ def snapshots(
     if as_json:
         print_json([snapshot_json(s) for s in found])
         return
+    from rich.table import Table
+
     table = Table(
         "id", "time", "resource", "host", "files", "size", "hold", "tags", box=None, pad_edge=False
     )
@@ -331,6 +338,8 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Verify the repository's structure (and with --read-data its data)."""
+    from remit.repository import checker
+
     repo = repo_options(ctx).open()
     console = stderr()
     say = (lambda m: console.print(m, style="dim")) if console.is_terminal and not as_json else None
@@ -385,6 +394,8 @@ def repair_index(
     as_json: JsonOption = False,
 ) -> None:
     """Rebuild lost or damaged index entries from the packs' own headers."""
+    from remit.repository import repair
+
     report = repair.repair(repo_options(ctx).open(), dry_run=dry_run)
     if as_json:
         print_json(
@@ -442,6 +453,9 @@ def prune(
     as_json: JsonOption = False,
 ) -> None:
     """Forget snapshots by policy (legal holds are kept), then reclaim space in two phases."""
+    from remit.repository import pruner
+    from remit.repository.retention import policy_from_options
+
     policy = policy_from_options(
         keep_last=keep_last,
         keep_hourly=keep_hourly,
