@@ -25,7 +25,7 @@ PACK_MAGIC: Final = b"RMTPACK1"
 PACK_TRAILER_MAGIC: Final = b"RMTPEND1"
 OBJECT_MAGIC: Final = b"RMTOBJ1\n"  # sealed index, snapshot, session and mark objects
 
-PACK_TARGET_SIZE: Final = 8 * 1024 * 1024  # a pack is closed once it holds this much
+PACK_TARGET_SIZE: Final = 16 * 1024 * 1024  # a pack is closed once it holds this much
 CHUNK_MIN: Final = 256 * 1024
 CHUNK_AVG: Final = 1024 * 1024
 CHUNK_MAX: Final = 4 * 1024 * 1024
