@@ -13,7 +13,7 @@ import sqlite3
 import tempfile
 import threading
 
-SPILL = 16_384  # ids kept in memory (about 2 MiB) before they move to disk
+SPILL = 4_096  # ids kept in memory (about 0.5 MiB) before they move to disk
 
 
 class SeenBlobs:
