@@ -217,11 +217,6 @@ class Layout:
 
 
 def failed_items(report: RestoreReport, target: Path) -> set[str]:
-    """``RestoreReport.failed`` as item names like ``check`` uses (``/docs/``, ``/a.txt``)."""
-    out = set()
-    for path, _reason in report.failed:
-        if path.endswith("/"):  # a folder, relative to the target ("./" is the root)
-            out.add("/" if path == "./" else f"/{path}")
-        else:  # a file, as the path it would have been written to
-            out.add("/" + str(Path(path).relative_to(target)))
-    return out
+    """``RestoreReport.failed`` item names: those ``check`` uses (``/docs/``, ``/a.txt``)."""
+    assert target.is_dir()
+    return {path for path, _reason in report.failed}

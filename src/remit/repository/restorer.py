@@ -33,6 +33,8 @@ class RestoreReport:
     files: int = 0
     dirs: int = 0
     bytes: int = 0
+    # (item, why): items named as `check` names them, from the snapshot root ("/docs/a.txt";
+    # a folder ends in "/")
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -55,8 +57,8 @@ class Restorer:
         dir_times: list[tuple[Path, Node]] = []
         queued: deque[Future[None]] = deque()
         with ThreadPoolExecutor(max_workers=self._threads) as pool:
-            for path, node in self._walk(snapshot.tree, target, Path(), dir_times):
-                queued.append(pool.submit(self._restore_file, path, node))
+            for path, item, node in self._walk(snapshot.tree, target, "/", dir_times):
+                queued.append(pool.submit(self._restore_file, path, item, node))
                 if len(queued) > _QUEUED_PER_THREAD * self._threads:
                     queued.popleft().result()  # memory stays flat however many files
             for future in queued:
@@ -68,22 +70,24 @@ class Restorer:
         return self.report
 
     def _walk(
-        self, tree_id: str, folder: Path, rel: Path, dir_times: list[tuple[Path, Node]]
-    ) -> Iterator[tuple[Path, Node]]:
+        self, tree_id: str, folder: Path, rel: str, dir_times: list[tuple[Path, Node]]
+    ) -> Iterator[tuple[Path, str, Node]]:
+        """Files to restore as (where to write, item name as check gives it, node); ``rel``
+        is the folder's item name (``/`` for the root, ``/docs/`` below it)."""
         try:
             nodes = decode_tree(self.repo.read_blob(bytes.fromhex(tree_id), BlobType.TREE), tree_id)
         except RemitError as exc:
-            self.report.failed.append((str(rel) + "/", f"folder listing lost: {exc}"))
+            self.report.failed.append((rel, f"folder listing lost: {exc}"))
             return
         for node in nodes:
             path = folder / os.fsdecode(os.fsencode(node.name))
             if "/" in node.name or node.name in ("", ".", ".."):
-                self.report.failed.append((str(rel / node.name), "unsafe name in the snapshot"))
+                self.report.failed.append((rel + node.name, "unsafe name in the snapshot"))
                 continue
             if node.type == "dir" and node.subtree:
                 path.mkdir(exist_ok=True)
                 self.report.dirs += 1
-                yield from self._walk(node.subtree, path, rel / node.name, dir_times)
+                yield from self._walk(node.subtree, path, f"{rel}{node.name}/", dir_times)
                 dir_times.append((path, node))
             elif node.type == "symlink" and node.target is not None:
                 if path.is_symlink() or path.exists():
@@ -91,9 +95,9 @@ class Restorer:
                 os.symlink(node.target, path)
                 _set_times(path, node)
             elif node.type == "file":
-                yield path, node
+                yield path, rel + node.name, node
 
-    def _restore_file(self, path: Path, node: Node) -> None:
+    def _restore_file(self, path: Path, item: str, node: Node) -> None:
         tmp = path.with_name(f".remit-restore-{path.name}")
         try:
             with tmp.open("wb") as f:
@@ -104,7 +108,7 @@ class Restorer:
             _set_times(path, node)
         except (RemitError, OSError, ValueError, binascii.Error) as exc:
             tmp.unlink(missing_ok=True)
-            self.report.failed.append((str(path), str(exc)))
+            self.report.failed.append((item, str(exc)))
             return
         with self._lock:
             self.report.files += 1
