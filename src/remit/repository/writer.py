@@ -164,7 +164,7 @@ class Writer:
             if full is not None:
                 self._upload(full)
         finally:
-            del data  # the view goes before its buffer is counted free
+            del data  # this frame's view of the buffer goes before the buffer is counted free
             self._release(held)
 
     def _new_builder(self, blob_type: BlobType) -> PackBuilder:

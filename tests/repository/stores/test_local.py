@@ -13,7 +13,7 @@ from typing import BinaryIO
 import pytest
 
 from remit.errors import ObjectMissing, StorageError
-from remit.repository.stores import LocalStore
+from remit.repository.stores import LocalStore, Spool
 from remit.repository.stores.local import Opener
 from tests.repository.tmpfs import small_tmpfs
 
@@ -202,3 +202,18 @@ def test_a_directory_is_not_an_object(root: Path) -> None:
         store.get("data/3f")
     with pytest.raises(StorageError, match="is missing from"):
         store.size("data")
+
+
+def test_a_spool_from_elsewhere_is_copied_in_not_renamed(root: Path, tmp_path: Path) -> None:
+    """A spool that is not one of this store's own files (an anonymous temporary file) is
+    copied into place block by block, and the original stays for its owner to discard."""
+    store = LocalStore(root)
+    outside = tmp_path / "elsewhere.spool"
+    spool = Spool(outside.open("w+b"), outside)
+    data = os.urandom(3 * 1024 * 1024 + 17)  # more than one copy block
+    spool.write(data)
+    store.put("data/ab/ab01", spool)
+    assert store.get("data/ab/ab01") == data
+    assert outside.read_bytes() == data
+    spool.discard()
+    assert not outside.exists()
