@@ -4,12 +4,17 @@ creates of one snapshot object, of which exactly one wins."""
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from remit.errors import ObjectExists
+from remit.errors import ObjectExists, StorageError
 from remit.repository.archiver import backup_dir
 from remit.repository.checker import check
 from remit.repository.objects import seal_object
@@ -28,6 +33,7 @@ from tests.repository.builders import (
     write_file,
 )
 from tests.repository.conftest import S3Server
+from tests.repository.tmpfs import small_tmpfs
 
 T0 = 1_690_000_000_000_000_000
 
@@ -100,3 +106,40 @@ def test_a_second_create_of_one_snapshot_object_is_refused(s3_location: str) -> 
     with pytest.raises(ObjectExists):
         second.put(key, bodies[1], exclusive=True)
     assert repo.store.get(key) == bodies[0]
+
+
+def test_a_full_temporary_folder_fails_an_s3_backup_cleanly(
+    s3_location: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Packs for S3 are built in TMPDIR: when it is full the backup stops with one clear line,
+    nothing half is left in the bucket, and the earlier snapshot is untouched."""
+    repo = new_repo(open_store(s3_location, create=True))
+    source = tmp_path / "src"
+    write_file(source / "first.txt", b"fits\n" * 100, mtime_ns=T0)
+    first, _ = backup_dir(repo, source)
+    packs_before = object_keys(repo.store, "data/")
+    write_file(source / "big.bin", random_bytes(3 * 1024 * 1024, 3), mtime_ns=T0)
+    with small_tmpfs(tmp_path / "tmp", 1024 * 1024) as mounted:
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+        if not mounted:  # without the right to mount: temporary files that stop at 1 MiB
+            monkeypatch.setattr(tempfile, "TemporaryFile", _one_mib_file)
+        with pytest.raises(StorageError, match=r"cannot write a temporary file in .*TMPDIR") as e:
+            backup_dir(_open(s3_location), source)
+    assert "\n" not in str(e.value)
+    again = _open(s3_location)
+    assert [s.id for s in again.snapshots()] == [first.id]
+    assert object_keys(again.store, "data/") == packs_before
+    assert object_keys(again.store, "sessions/") == set()
+
+
+class _OneMibFile(io.BufferedRandom):
+    def write(self, data: Any) -> int:
+        if self.tell() + len(data) > 1024 * 1024:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return super().write(data)
+
+
+def _one_mib_file() -> _OneMibFile:
+    fd, name = tempfile.mkstemp()
+    os.unlink(name)
+    return _OneMibFile(io.FileIO(fd, "w+"))
