@@ -9,6 +9,7 @@ mark uploads such data again. After every sweep, check passes and each snapshot 
 from __future__ import annotations
 
 import os
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from remit.errors import RepositoryError
 from remit.repository.archiver import backup_dir
 from remit.repository.checker import check
-from remit.repository.format import BlobType, pack_key
+from remit.repository.format import SESSIONS_PREFIX, BlobType, pack_key
 from remit.repository.pruner import prune
 from remit.repository.repository import Repository
 from remit.repository.restorer import restore_dir
@@ -244,3 +245,27 @@ def test_prune_removes_temporary_files_of_crashed_writers_after_the_grace_period
     assert report.temporary_files == 1
     assert not stale.exists()
     assert live.exists()
+
+
+def test_prune_keeps_temporary_files_younger_than_a_live_backup(tmp_path: Path) -> None:
+    """A backup running for 30 h may hold a spool last written 26 h ago (its open tree pack):
+    prune leaves temporary files alone while a writer that started before them is live."""
+    repo = new_repo(tmp_path / "repo")
+    started = datetime.now(UTC) - timedelta(hours=30)
+    session = repo.write_object(
+        "session",
+        SESSIONS_PREFIX,
+        {"started": started.isoformat(), "host": socket.gethostname(), "pid": os.getpid()},
+    )
+    data = tmp_path / "repo" / "data"
+    data.mkdir(exist_ok=True)
+    spool = data / ".tmp-open-tree-pack"
+    spool.write_bytes(b"an open pack")
+    old = (datetime.now(UTC) - timedelta(hours=26)).timestamp()
+    os.utime(spool, (old, old))
+
+    assert prune(repo).temporary_files == 0
+    assert spool.exists()
+    repo.store.delete(SESSIONS_PREFIX + session)  # the backup ended (or crashed and was cleared)
+    assert prune(repo).temporary_files == 1
+    assert not spool.exists()

@@ -31,10 +31,10 @@ def one_malloc_arena() -> bool:
     """Ask glibc's allocator to keep one arena for all threads (``MALLOC_ARENA_MAX=1``).
 
     A backup's reader and encoder threads pass multi-MiB buffers between them; with an arena
-    per thread each arena keeps its own high-water mark, so peak memory drifted up the longer a
-    backup ran (1.26 GiB: 92 MiB, 5 GiB: 102 MiB). With one arena both peak at 89-90 MiB, at
-    the same speed (docs/benchmarks.md). Only threads started after this call are affected;
-    on a C library without ``mallopt`` nothing changes. True when the setting took effect.
+    per thread each arena keeps its own high-water mark, so a long backup peaked higher than a
+    short one. With one arena the peaks are lower and closer, at the same speed (measured in
+    docs/benchmarks.md). Only threads started after this call are affected; on a C library
+    without ``mallopt`` nothing changes. True when the setting took effect.
     """
     if os.environ.get("MALLOC_ARENA_MAX"):
         return False  # the operator chose

@@ -119,7 +119,7 @@ class Pruner:
             for pack_id in stored
             if pack_id not in already and not self._needed(index.packs.get(pack_id), used)
         ]
-        self._clean_temporary(dry_run)
+        self._clean_temporary(sessions, dry_run)
         self.report.marked_packs = len(unused)
         self.report.marked_bytes = sum(stored[p] for p in unused)
         if unused and not dry_run:
@@ -133,12 +133,17 @@ class Pruner:
             )
         return self.report
 
-    def _clean_temporary(self, dry_run: bool) -> None:
+    def _clean_temporary(self, live_sessions: list[datetime], dry_run: bool) -> None:
         """Temporary files a crashed writer left (a local store's half-written objects and
-        pack spools), once older than the grace period: a live writer's are younger."""
+        pack spools): those older than the grace period and than every live writer session,
+        so a long backup's open pack (a spool written to only now and then) is never taken."""
         clean = getattr(self.repo.store, "clean_temporary", None)
-        if clean is not None and not dry_run:
-            self.report.temporary_files = clean((self.grace + CLOCK_SKEW).total_seconds())
+        if clean is None or dry_run:
+            return
+        cutoff = self.now - self.grace - CLOCK_SKEW
+        if live_sessions:
+            cutoff = min(cutoff, min(live_sessions) - CLOCK_SKEW)
+        self.report.temporary_files = clean(max(0.0, (self.now - cutoff).total_seconds()))
 
     @staticmethod
     def _needed(record: PackRecord | None, used: set[bytes]) -> bool:
