@@ -92,6 +92,9 @@ class KillingStore:
     def spool(self) -> Spool:
         return self.inner.spool()
 
+    def clean_temporary(self, older_than_s: float) -> int:
+        return self.inner.clean_temporary(older_than_s)
+
     def delete(self, key: str) -> None:
         die_after = self._tick("delete", key)
         self.inner.delete(key)

@@ -137,13 +137,13 @@ class Pruner:
         """Temporary files a crashed writer left (a local store's half-written objects and
         pack spools): those older than the grace period and than every live writer session,
         so a long backup's open pack (a spool written to only now and then) is never taken."""
-        clean = getattr(self.repo.store, "clean_temporary", None)
-        if clean is None or dry_run:
+        if dry_run:
             return
         cutoff = self.now - self.grace - CLOCK_SKEW
         if live_sessions:
             cutoff = min(cutoff, min(live_sessions) - CLOCK_SKEW)
-        self.report.temporary_files = clean(max(0.0, (self.now - cutoff).total_seconds()))
+        older_than = max(0.0, (self.now - cutoff).total_seconds())
+        self.report.temporary_files = self.repo.store.clean_temporary(older_than)
 
     @staticmethod
     def _needed(record: PackRecord | None, used: set[bytes]) -> bool:

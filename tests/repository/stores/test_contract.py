@@ -240,3 +240,19 @@ def test_an_exclusive_put_of_a_spool_refuses_to_overwrite(store: Store) -> None:
         store.put("snapshots/s1", spool, exclusive=True)
     spool.discard()
     assert store.get("snapshots/s1") == b"first"
+
+
+def test_clean_temporary_removes_a_crashed_writers_spool_and_never_an_object(
+    store: Store,
+) -> None:
+    store.put("data/ab/ab01", b"kept")
+    crashed = store.spool()  # a writer that died mid-pack: never published nor discarded
+    crashed.write(b"half a pack")
+    crashed.file.flush()
+    removed = store.clean_temporary(0)
+    assert removed == (1 if isinstance(store, LocalStore) else 0)  # S3 spools live in TMPDIR
+    assert listing(store, "") == {"data/ab/ab01": 4}
+    assert store.get("data/ab/ab01") == b"kept"
+    if isinstance(store, LocalStore):
+        assert list(store.root.rglob(".tmp-*")) == []
+    crashed.discard()

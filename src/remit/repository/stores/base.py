@@ -98,6 +98,11 @@ class Store(Protocol):
         and then ``discard``-ed by the caller (whatever happened)."""
         ...
 
+    def clean_temporary(self, older_than_s: float) -> int:
+        """Remove what crashed writers left in the store that no listing shows (a local
+        store's half-written files), older than ``older_than_s`` seconds; how many went."""
+        ...
+
     def get(self, key: str) -> bytes:
         """The whole object; ``ObjectMissing`` if there is none."""
         ...

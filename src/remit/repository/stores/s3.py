@@ -139,6 +139,11 @@ class S3Store:
                 ) from exc.__cause__
             raise
 
+    def clean_temporary(self, older_than_s: float) -> int:
+        """Nothing to clean: every object is one PutObject, and packs are built in local
+        temporary files that vanish with the process."""
+        return 0
+
     def delete(self, key: str) -> None:
         name = self._name(key)
         self._call("deleting", key, lambda: self._s3().delete_object(Bucket=self._bucket, Key=name))
